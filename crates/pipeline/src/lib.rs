@@ -1,0 +1,14 @@
+//! The inference core of hawiya: decode and normalise images, run models (ONNX Runtime,
+//! Tesseract) on dedicated worker threads behind explicit admission, one module per reader.
+//! No HTTP types here.
+
+pub mod engine;
+pub mod error;
+pub mod extraction;
+pub mod image;
+pub mod worker;
+
+pub use engine::{Engine, EngineConfig, EngineError};
+pub use error::{PipelineError, Result};
+pub use extraction::{Extraction, Field, Quad};
+pub use worker::Worker;
