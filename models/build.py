@@ -1034,12 +1034,16 @@ def ort_run(sess, feeds: dict) -> dict:
     return dict(zip(names, sess.run(names, {k: v.astype(np.float32) for k, v in feeds.items()})))
 
 
-def max_diff(a: dict, b: dict) -> float:
+def max_diff(a: dict, b: dict, relative: bool = False) -> float:
+    """max |a-b| over all outputs; relative=True divides by max(1, max|b|) per output."""
     worst = 0.0
     for k in a:
         if a[k].shape != b[k].shape:
             raise BuildError(f"output {k}: shape {a[k].shape} vs reference {b[k].shape}")
-        worst = max(worst, float(np.max(np.abs(a[k].astype(np.float64) - b[k].astype(np.float64)))))
+        d = float(np.max(np.abs(a[k].astype(np.float64) - b[k].astype(np.float64))))
+        if relative:
+            d /= max(1.0, float(np.max(np.abs(b[k]))))
+        worst = max(worst, d)
     return worst
 
 
@@ -1162,11 +1166,12 @@ def build_tfjs(spec, pkgs: Packages, manifest):
     W = load_tfjs_weights(mj["weightsManifest"], lambda p: (root / base / p).read_bytes())
     tm = TfjsModel(mj, W)
     rng = np.random.default_rng(5)
+    lo, hi = spec["check"].get("input_range", [0.0, 1.0])
     feeds = {}
     for name in tm.inputs:
         shp = _attr(tm.nodes[name], "shape")
         shp = [1 if d < 0 else d for d in shp]
-        feeds[name] = rng.uniform(0, 1, size=shp).astype(np.float32)
+        feeds[name] = rng.uniform(lo, hi, size=shp).astype(np.float32)
     vals = tm.run_numpy(feeds)
     shapes = {k: v.shape for k, v in vals.items()}
     meta = model_meta(spec, pkgs)
@@ -1176,16 +1181,20 @@ def build_tfjs(spec, pkgs: Packages, manifest):
     data = m.SerializeToString()
     sess = ort_session(data)
     rename = spec.get("rename_outputs", {})
-    worst = 0.0
+    worst = worst_rel = 0.0
     batches = [1] if spec.get("batch") == 1 else [1, 3]
     for bsz in batches:
-        fb = {k: rng.uniform(0, 1, size=(bsz,) + v.shape[1:]).astype(np.float32) for k, v in feeds.items()}
+        fb = {k: rng.uniform(lo, hi, size=(bsz,) + v.shape[1:]).astype(np.float32) for k, v in feeds.items()}
         ref_all = tm.run_numpy(fb)
-        ref = {rename.get(o, o): ref_all[o].astype(np.float32) for o in tm.outputs}
-        worst = max(worst, max_diff(ort_run(sess, fb), ref))
-    res = {"kind": "tfjs_reference", "ops": tm.ops, "batches": batches, "max_abs_diff": worst}
-    if worst > spec["check"]["tolerance"]:
-        raise BuildError(f"{spec['name']}: onnxruntime vs numpy interpreter max diff {worst:.3g}")
+        ref = {rename.get(o, o): ref_all[o] for o in tm.outputs}
+        got = ort_run(sess, fb)
+        worst = max(worst, max_diff(got, ref))
+        worst_rel = max(worst_rel, max_diff(got, ref, relative=True))
+    res = {"kind": "tfjs_reference", "ops": tm.ops, "batches": batches, "input_range": [lo, hi],
+           "max_abs_diff": worst, "max_rel_diff": worst_rel}
+    if worst_rel > spec["check"]["tolerance"]:
+        raise BuildError(f"{spec['name']}: onnxruntime vs numpy interpreter max diff {worst:.3g} "
+                         f"(relative to max(1,|ref|): {worst_rel:.3g})")
     return data, {}, res
 
 
