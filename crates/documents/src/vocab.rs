@@ -1,0 +1,486 @@
+//! The closed word lists printed on Egyptian documents, with their normalised forms, and
+//! [`closest_word`] to snap OCR output onto them.
+//!
+//! Every list holds the canonical printed spelling (what a response carries), its English
+//! meaning, and spellings seen in practice (`aliases`). Comparison always goes through
+//! [`crate::arabic::normalize_for_matching`], so hamza and ta-marbuta variants need no alias.
+
+use serde::Serialize;
+
+use crate::arabic::normalize_for_matching;
+use crate::fuzzy::levenshtein;
+
+/// Gender as the API reports it (`M` / `F`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Gender {
+    #[serde(rename = "M")]
+    Male,
+    #[serde(rename = "F")]
+    Female,
+}
+
+impl Gender {
+    /// `M` or `F`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Gender::Male => "M",
+            Gender::Female => "F",
+        }
+    }
+
+    /// The word printed on the back of the ID card.
+    pub fn arabic(self) -> &'static str {
+        match self {
+            Gender::Male => "ذكر",
+            Gender::Female => "أنثى",
+        }
+    }
+}
+
+/// One word of a closed list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Term {
+    /// The canonical spelling, as printed and as answered.
+    pub arabic: &'static str,
+    /// The English equivalent (for English responses and logs).
+    pub english: &'static str,
+    /// Other spellings met on documents or in OCR output, beyond the hamza/ta-marbuta/ya
+    /// variants that matching folds anyway.
+    pub aliases: &'static [&'static str],
+}
+
+const fn term(arabic: &'static str, english: &'static str) -> Term {
+    Term {
+        arabic,
+        english,
+        aliases: &[],
+    }
+}
+
+const fn term_aka(
+    arabic: &'static str,
+    english: &'static str,
+    aliases: &'static [&'static str],
+) -> Term {
+    Term {
+        arabic,
+        english,
+        aliases,
+    }
+}
+
+/// Gender words of the ID card back and the English words of licences.
+pub const GENDER_WORDS: &[Term] = &[
+    term_aka("ذكر", "Male", &["Male", "M"]),
+    term_aka("أنثى", "Female", &["Female", "F", "انثي"]),
+];
+
+/// The [`Gender`] a printed gender word stands for (Arabic or English), after snapping
+/// to the list with at most one edit (the words are short: two edits would confuse them).
+pub fn gender_from_word(word: &str) -> Option<Gender> {
+    let t = closest_term(word, GENDER_WORDS, 1)?;
+    Some(if t.english == "Male" {
+        Gender::Male
+    } else {
+        Gender::Female
+    })
+}
+
+/// Religion words of the ID card back, masculine and feminine forms.
+pub const RELIGIONS: &[Term] = &[
+    term("مسلم", "Muslim"),
+    term("مسلمة", "Muslim"),
+    term("مسيحي", "Christian"),
+    term("مسيحية", "Christian"),
+    term("يهودي", "Jewish"),
+    term("يهودية", "Jewish"),
+];
+
+/// Marital status as printed: the card uses gendered forms, and `آنسة` (Miss) for an
+/// unmarried woman.
+pub const MARITAL_STATUSES: &[Term] = &[
+    term("أعزب", "Single"),
+    term("آنسة", "Single"),
+    term("متزوج", "Married"),
+    term("متزوجة", "Married"),
+    term("مطلق", "Divorced"),
+    term("مطلقة", "Divorced"),
+    term("أرمل", "Widowed"),
+    term("أرملة", "Widowed"),
+];
+
+/// Nationality words of licences.
+pub const NATIONALITIES: &[Term] = &[
+    term_aka("مصري", "Egyptian", &["Egyptian", "مصرى"]),
+    term("مصرية", "Egyptian"),
+];
+
+/// The 17 letters used on Egyptian plates since 2008, in the order documents.md gives.
+pub const PLATE_LETTERS: [char; 17] = [
+    'أ', 'ب', 'ج', 'د', 'ر', 'س', 'ص', 'ط', 'ع', 'ف', 'ق', 'ل', 'م', 'ن', 'ه', 'و', 'ى',
+];
+
+/// Maps a recognised character to the plate letter it must be, folding the forms OCR
+/// produces for the same glyph (`ا`/`إ` for `أ`, `ي` for `ى`, `ة` for `ه`).
+pub fn plate_letter(c: char) -> Option<char> {
+    let folded = match c {
+        'ا' | 'إ' | 'آ' => 'أ',
+        'ي' | 'ی' => 'ى',
+        'ة' => 'ه',
+        other => other,
+    };
+    PLATE_LETTERS.contains(&folded).then_some(folded)
+}
+
+/// Fuel words of the vehicle licence back.
+pub const FUELS: &[Term] = &[
+    term("بنزين", "Petrol"),
+    term_aka("سولار", "Diesel", &["ديزل"]),
+    term_aka("غاز طبيعي", "Natural gas", &["غاز"]),
+    term_aka("كهرباء", "Electric", &["كهربائي"]),
+    term_aka(
+        "بنزين / غاز",
+        "Petrol / natural gas",
+        &["بنزين وغاز", "بنزين غاز"],
+    ),
+    term_aka("هجين", "Hybrid", &["هايبرد"]),
+];
+
+/// Licence types of the vehicle licence (رخصة تسيير).
+pub const VEHICLE_LICENCE_TYPES: &[Term] = &[
+    term("ملاكي", "Private"),
+    term("أجرة", "Taxi"),
+    term("نقل", "Truck"),
+    term("نقل خفيف", "Light truck"),
+    term("نقل ثقيل", "Heavy truck"),
+    term_aka("أتوبيس", "Bus", &["اوتوبيس"]),
+    term("ميكروباص", "Microbus"),
+    term("سياحي", "Tourist"),
+    term("ليموزين", "Limousine"),
+    term_aka("دراجة نارية", "Motorcycle", &["موتوسيكل", "دراجة بخارية"]),
+    term("جرار زراعي", "Tractor"),
+    term("مقطورة", "Trailer"),
+    term("تعليم", "Driving school"),
+    term_aka("حكومي", "Government", &["حكومة"]),
+    term("دبلوماسي", "Diplomatic"),
+    term("مؤقت", "Temporary"),
+];
+
+/// Licence types of the driving licence (رخصة قيادة).
+pub const DRIVING_LICENCE_TYPES: &[Term] = &[
+    term_aka("خاصة", "Private", &["خاصه", "رخصة خاصة"]),
+    term_aka(
+        "مهنية درجة أولى",
+        "Professional first grade",
+        &["مهنية درجة اولى", "درجة أولى"],
+    ),
+    term_aka(
+        "مهنية درجة ثانية",
+        "Professional second grade",
+        &["درجة ثانية"],
+    ),
+    term_aka(
+        "مهنية درجة ثالثة",
+        "Professional third grade",
+        &["درجة ثالثة"],
+    ),
+    term_aka("دراجة نارية", "Motorcycle", &["دراجة بخارية", "موتوسيكل"]),
+    term("جرار زراعي", "Tractor"),
+    term("معدات ثقيلة", "Heavy equipment"),
+    term("تعليم", "Driving school"),
+];
+
+/// Vehicle colours as Egyptian licences write them (including local words such as
+/// `نبيتي`, wine red, and `لبني`, light blue).
+pub const COLOURS: &[Term] = &[
+    term_aka("أبيض", "White", &["ابيض"]),
+    term("أسود", "Black"),
+    term("أحمر", "Red"),
+    term("أزرق", "Blue"),
+    term("أخضر", "Green"),
+    term("أصفر", "Yellow"),
+    term_aka("رمادي", "Grey", &["رصاصي"]),
+    term("فضي", "Silver"),
+    term("بيج", "Beige"),
+    term("بني", "Brown"),
+    term("نبيتي", "Maroon"),
+    term("عنابي", "Burgundy"),
+    term("ذهبي", "Gold"),
+    term("برتقالي", "Orange"),
+    term("كحلي", "Navy"),
+    term("لبني", "Light blue"),
+    term("سماوي", "Sky blue"),
+    term("زيتي", "Olive"),
+    term("بترولي", "Petrol blue"),
+    term("بنفسجي", "Purple"),
+    term("موف", "Mauve"),
+    term_aka("وردي", "Pink", &["بمبي"]),
+    term_aka("شمبانيا", "Champagne", &["شامبين"]),
+    term("تركواز", "Turquoise"),
+];
+
+/// Common car makes in Egypt, Arabic as printed on licences, with the Latin make name.
+pub const CAR_MAKES: &[Term] = &[
+    term("تويوتا", "Toyota"),
+    term_aka("هيونداي", "Hyundai", &["هيونداى", "هيوندا"]),
+    term("كيا", "Kia"),
+    term_aka("نيسان", "Nissan", &["نيسا ن"]),
+    term_aka(
+        "شيفروليه",
+        "Chevrolet",
+        &["شفروليه", "شيفروليت", "شيفرولية"],
+    ),
+    term("فيات", "Fiat"),
+    term_aka("بيجو", "Peugeot", &["بيجوت"]),
+    term("رينو", "Renault"),
+    term_aka("ميتسوبيشي", "Mitsubishi", &["متسوبيشي"]),
+    term("سوزوكي", "Suzuki"),
+    term("هوندا", "Honda"),
+    term("مازدا", "Mazda"),
+    term("سكودا", "Skoda"),
+    term_aka("فولكس فاجن", "Volkswagen", &["فولكس", "فولكسفاجن"]),
+    term_aka("مرسيدس", "Mercedes-Benz", &["مرسيدس بنز"]),
+    term_aka("بي ام دبليو", "BMW", &["بى ام دبليو", "بي إم دبليو"]),
+    term("أودي", "Audi"),
+    term("أوبل", "Opel"),
+    term("فورد", "Ford"),
+    term("جيب", "Jeep"),
+    term("لادا", "Lada"),
+    term("سيات", "Seat"),
+    term("شيري", "Chery"),
+    term("بي واي دي", "BYD"),
+    term("جيلي", "Geely"),
+    term_aka("ام جي", "MG", &["إم جي"]),
+    term("بروتون", "Proton"),
+    term("دايو", "Daewoo"),
+    term("سوبارو", "Subaru"),
+    term("لكزس", "Lexus"),
+    term("فولفو", "Volvo"),
+    term("سيتروين", "Citroen"),
+    term("دايهاتسو", "Daihatsu"),
+    term("إيسوزو", "Isuzu"),
+    term("جاك", "JAC"),
+    term("بريليانس", "Brilliance"),
+    term("سانج يونج", "SsangYong"),
+    term("لاند روفر", "Land Rover"),
+    term("بورش", "Porsche"),
+    term("جاكوار", "Jaguar"),
+    term("شانجان", "Changan"),
+    term("هافال", "Haval"),
+    term("دونج فينج", "Dongfeng"),
+    term("بايك", "BAIC"),
+    term("سوكون", "Soueast"),
+    term("سبيرانزا", "Speranza"),
+];
+
+/// Parameters of [`closest_term_with`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClosestWordParams {
+    /// Largest edit distance (on matching keys) still accepted.
+    pub max_distance: usize,
+    /// Refuse when two different words are equally close. On by default: for short
+    /// closed lists a tie means OCR lost the letter that tells them apart
+    /// (`مطلق`/`مطلقة` at distance 1 from `مطلقه ة`), and guessing would be wrong half
+    /// the time.
+    pub refuse_ties: bool,
+}
+
+impl Default for ClosestWordParams {
+    fn default() -> Self {
+        ClosestWordParams {
+            // One OCR slip per short word; longer words tolerate more via the caller.
+            max_distance: 1,
+            refuse_ties: true,
+        }
+    }
+}
+
+/// The word of `list` closest to `input` (edit distance on
+/// [`normalize_for_matching`] keys), if within `max_distance`; `None` when nothing is
+/// that close or two different words tie.
+pub fn closest_word<'a>(input: &str, list: &[&'a str], max_distance: usize) -> Option<&'a str> {
+    let key = normalize_for_matching(input);
+    let keyed = list.iter().map(|w| (*w, normalize_for_matching(w)));
+    pick_closest(&key, keyed, max_distance, true)
+}
+
+/// The [`Term`] closest to `input`, comparing with its canonical spelling and aliases,
+/// within `max_distance` edits; ties between different terms refuse.
+pub fn closest_term<'a>(input: &str, list: &'a [Term], max_distance: usize) -> Option<&'a Term> {
+    closest_term_with(
+        input,
+        list,
+        &ClosestWordParams {
+            max_distance,
+            ..ClosestWordParams::default()
+        },
+    )
+}
+
+/// [`closest_term`] with explicit parameters.
+pub fn closest_term_with<'a>(
+    input: &str,
+    list: &'a [Term],
+    params: &ClosestWordParams,
+) -> Option<&'a Term> {
+    let key = normalize_for_matching(input);
+    let keyed = list.iter().flat_map(|t| {
+        std::iter::once(t.arabic)
+            .chain(t.aliases.iter().copied())
+            .map(move |spelling| (t, normalize_for_matching(spelling)))
+    });
+    pick_closest(&key, keyed, params.max_distance, params.refuse_ties)
+}
+
+/// The candidate whose key is nearest `key`. Several spellings of one candidate may tie
+/// with each other; only a tie between different candidates (compared with `==`)
+/// refuses.
+fn pick_closest<T: PartialEq + Copy>(
+    key: &str,
+    candidates: impl Iterator<Item = (T, String)>,
+    max_distance: usize,
+    refuse_ties: bool,
+) -> Option<T> {
+    let mut best: Option<(usize, T)> = None;
+    let mut tied = false;
+    for (candidate, candidate_key) in candidates {
+        let d = levenshtein(key, &candidate_key);
+        if d > max_distance {
+            continue;
+        }
+        match best {
+            Some((bd, _)) if d > bd => {}
+            Some((bd, b)) if d == bd => tied |= b != candidate,
+            _ => {
+                best = Some((d, candidate));
+                tied = false;
+            }
+        }
+    }
+    match best {
+        Some(_) if tied && refuse_ties => None,
+        Some((_, t)) => Some(t),
+        None => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gender_words() {
+        assert_eq!(gender_from_word("ذكر"), Some(Gender::Male));
+        assert_eq!(gender_from_word("أنثى"), Some(Gender::Female));
+        assert_eq!(gender_from_word("انثي"), Some(Gender::Female));
+        assert_eq!(gender_from_word("ذكـر"), Some(Gender::Male));
+        // One letter lost by OCR.
+        assert_eq!(gender_from_word("ذك"), Some(Gender::Male));
+        assert_eq!(gender_from_word("Female"), Some(Gender::Female));
+        assert_eq!(gender_from_word("مسلم"), None);
+        assert_eq!(Gender::Female.code(), "F");
+        assert_eq!(serde_json::to_string(&Gender::Male).unwrap(), "\"M\"");
+    }
+
+    #[test]
+    fn closest_word_snaps_and_refuses() {
+        let words = ["متزوج", "متزوجة", "مطلق", "مطلقة"];
+        assert_eq!(closest_word("متزوجه", &words, 1), Some("متزوجة"));
+        assert_eq!(closest_word("متزرج", &words, 1), Some("متزوج"));
+        assert_eq!(closest_word("xyz", &words, 1), None);
+        // Distance 1 from both `مطلق` (insert) and `مطلقة` (substitute): a tie.
+        assert_eq!(closest_word("مطلقو", &words, 1), None);
+    }
+
+    #[test]
+    fn closest_term_uses_aliases() {
+        let t = closest_term("شفروليه", CAR_MAKES, 1).unwrap();
+        assert_eq!(t.english, "Chevrolet");
+        let t = closest_term("تويوت", CAR_MAKES, 1).unwrap();
+        assert_eq!(t.arabic, "تويوتا");
+        let t = closest_term("ديزل", FUELS, 0).unwrap();
+        assert_eq!(t.arabic, "سولار");
+        let t = closest_term("غاز طبيعى", FUELS, 1).unwrap();
+        assert_eq!(t.english, "Natural gas");
+    }
+
+    #[test]
+    fn lists_are_consistent() {
+        for list in [
+            GENDER_WORDS,
+            RELIGIONS,
+            MARITAL_STATUSES,
+            NATIONALITIES,
+            FUELS,
+            VEHICLE_LICENCE_TYPES,
+            DRIVING_LICENCE_TYPES,
+            COLOURS,
+            CAR_MAKES,
+        ] {
+            let mut seen = std::collections::HashSet::new();
+            for t in list {
+                // The canonical spelling is already clean response text.
+                assert_eq!(crate::arabic::normalize_text(t.arabic), t.arabic);
+                // Every word finds itself exactly.
+                assert_eq!(
+                    closest_term(t.arabic, list, 0).map(|x| x.arabic),
+                    Some(t.arabic)
+                );
+                assert!(
+                    seen.insert(normalize_for_matching(t.arabic)),
+                    "{}",
+                    t.arabic
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn marital_and_religion() {
+        assert_eq!(
+            closest_term("ارمله", MARITAL_STATUSES, 1).unwrap().arabic,
+            "أرملة"
+        );
+        assert_eq!(
+            closest_term("انسه", MARITAL_STATUSES, 1).unwrap().english,
+            "Single"
+        );
+        assert_eq!(
+            closest_term("مسيحيه", RELIGIONS, 1).unwrap().arabic,
+            "مسيحية"
+        );
+        assert_eq!(closest_term("مسلمه", RELIGIONS, 0).unwrap().arabic, "مسلمة");
+    }
+
+    #[test]
+    fn licence_types() {
+        let t = closest_term("مهنيه درجه ثانيه", DRIVING_LICENCE_TYPES, 1).unwrap();
+        assert_eq!(t.english, "Professional second grade");
+        let t = closest_term("اجره", VEHICLE_LICENCE_TYPES, 0).unwrap();
+        assert_eq!(t.arabic, "أجرة");
+        assert_eq!(
+            closest_term("ملاكى", VEHICLE_LICENCE_TYPES, 0)
+                .unwrap()
+                .english,
+            "Private"
+        );
+    }
+
+    #[test]
+    fn plate_letters() {
+        assert_eq!(plate_letter('ا'), Some('أ'));
+        assert_eq!(plate_letter('ي'), Some('ى'));
+        assert_eq!(plate_letter('ة'), Some('ه'));
+        assert_eq!(plate_letter('ر'), Some('ر'));
+        // Letters never used on plates.
+        assert_eq!(plate_letter('ت'), None);
+        assert_eq!(plate_letter('ك'), None);
+        assert_eq!(PLATE_LETTERS.len(), 17);
+    }
+
+    #[test]
+    fn colours() {
+        assert_eq!(closest_term("نبيتى", COLOURS, 1).unwrap().english, "Maroon");
+        assert_eq!(closest_term("رصاصي", COLOURS, 0).unwrap().arabic, "رمادي");
+    }
+}
