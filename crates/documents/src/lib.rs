@@ -14,6 +14,7 @@
 
 pub mod arabic;
 pub mod codes;
+pub mod dates;
 pub mod digits;
 pub mod fuzzy;
 pub mod governorates;
