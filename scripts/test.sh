@@ -14,5 +14,7 @@ if [ -z "${HAWIYA_TEST_PG_URL:-}" ]; then
 fi
 echo "[test] PostgreSQL at $HAWIYA_TEST_PG_URL" >&2
 
+"$ROOT/scripts/lint-deploy.sh"
+
 export OMP_THREAD_LIMIT=1
 cargo test --workspace --no-fail-fast "$@"
