@@ -1300,6 +1300,18 @@ def main(argv=None) -> int:
         log(f"{name}: built {spec['file']} ({len(data) / 1e6:.2f} MB) in {time.time() - t1:.1f}s; "
             f"check {check['kind']} max_abs_diff={check['max_abs_diff']:.3g}")
 
+    # Models the project trains itself (training/) are committed under models/trained/;
+    # they travel into the models directory so the server finds every model in one place.
+    trained = {}
+    for src in sorted((Path(__file__).parent / "trained").glob("*.onnx")):
+        dst = out / src.name
+        digest = sha256_file(src)
+        if not dst.exists() or sha256_file(dst) != digest:
+            shutil.copyfile(src, dst)
+            log(f"{src.stem}: copied trained model ({src.stat().st_size / 1e6:.2f} MB)")
+        trained[src.stem] = {"file": src.name, "sha256": digest, "source": f"models/trained/{src.name}"}
+    lock["trained"] = trained
+
     if not args.no_lib:
         lib_dir = out.parent / ("lib-gpu" if args.gpu else "lib")
         lock["runtime"]["gpu" if args.gpu else "cpu"] = {"dir": str(lib_dir),
