@@ -29,6 +29,8 @@ pub enum Align {
 #[derive(Debug, Clone, Copy)]
 pub struct PlacedGlyph {
     pub id: u16,
+    /// Whether the glyph comes from the fallback face (a character the font lacks).
+    pub fallback: bool,
     pub x: f32,
     pub y: f32,
 }
@@ -44,40 +46,71 @@ pub struct ShapedLine {
     pub descent: f32,
 }
 
-/// Shapes `text` at `size_px` pixels per em.
+/// The face used for characters a font lacks (Amiri, which covers everything we print).
+fn fallback_font() -> Option<&'static Font> {
+    crate::fonts::FontSet::system().ok().map(|s| &s.arabic[0])
+}
+
+/// Shapes `text` at `size_px` pixels per em. Characters `font` lacks (Noto Naskh has no
+/// `-`) are shaped with the fallback face, so a whole line need not change font.
 pub fn shape_line(font: &Font, size_px: f32, text: &str) -> ShapedLine {
-    let k = size_px / font.upem;
+    let fallback = fallback_font().filter(|f| !std::ptr::eq(*f, font));
     let mut glyphs = Vec::new();
+    // Pen position in pixels.
     let mut pen = 0.0f32;
     if !text.is_empty() {
         let bidi = ParagraphBidiInfo::new(text, None);
         let (levels, runs) = bidi.visual_runs(0..text.len());
         for run in runs {
             let rtl = levels[run.start].is_rtl();
-            let mut buf = UnicodeBuffer::new();
-            buf.push_str(&text[run.clone()]);
-            buf.set_direction(if rtl {
-                Direction::RightToLeft
-            } else {
-                Direction::LeftToRight
-            });
-            // Picks the script (Arabic, Latin, Common for digits) from the run's text.
-            buf.guess_segment_properties();
-            let out = rustybuzz::shape(&font.face, &[], buf);
-            // rustybuzz returns glyphs in visual (left-to-right) order for both directions.
-            for (info, pos) in out.glyph_infos().iter().zip(out.glyph_positions()) {
-                glyphs.push(PlacedGlyph {
-                    id: info.glyph_id as u16,
-                    x: (pen + pos.x_offset as f32) * k,
-                    y: -(pos.y_offset as f32) * k,
+            // Split the run where coverage changes; the pieces keep the run's direction,
+            // and their visual order is reversed for right-to-left runs.
+            let mut pieces: Vec<(bool, std::ops::Range<usize>)> = Vec::new();
+            for (i, c) in text[run.clone()].char_indices() {
+                let start = run.start + i;
+                let lacks = fallback.is_some() && !font.covers(&c.to_string());
+                match pieces.last_mut() {
+                    Some((fb, r)) if *fb == lacks => r.end = start + c.len_utf8(),
+                    _ => pieces.push((lacks, start..start + c.len_utf8())),
+                }
+            }
+            if rtl {
+                pieces.reverse();
+            }
+            for (use_fb, range) in pieces {
+                let f = if use_fb {
+                    fallback.unwrap_or(font)
+                } else {
+                    font
+                };
+                let k = size_px / f.upem;
+                let mut buf = UnicodeBuffer::new();
+                buf.push_str(&text[range]);
+                buf.set_direction(if rtl {
+                    Direction::RightToLeft
+                } else {
+                    Direction::LeftToRight
                 });
-                pen += pos.x_advance as f32;
+                // Picks the script (Arabic, Latin, Common for digits) from the text.
+                buf.guess_segment_properties();
+                let out = rustybuzz::shape(&f.face, &[], buf);
+                // rustybuzz returns glyphs in visual (left-to-right) order for both directions.
+                for (info, pos) in out.glyph_infos().iter().zip(out.glyph_positions()) {
+                    glyphs.push(PlacedGlyph {
+                        id: info.glyph_id as u16,
+                        fallback: use_fb,
+                        x: pen + pos.x_offset as f32 * k,
+                        y: -(pos.y_offset as f32) * k,
+                    });
+                    pen += pos.x_advance as f32 * k;
+                }
             }
         }
     }
+    let k = size_px / font.upem;
     ShapedLine {
         glyphs,
-        width: pen * k,
+        width: pen,
         ascent: f32::from(font.face.ascender()) * k,
         descent: -f32::from(font.face.descender()) * k,
     }
@@ -132,15 +165,21 @@ pub fn draw_shaped(
 ) -> Rect {
     // ab_glyph scales so that ascent - descent spans `scale.y` pixels; convert from
     // pixels per em, which is what the shaping advances were scaled by.
-    let h = font.outlines.height_unscaled();
-    let scale = ab_glyph::PxScale::from(size_px * h / font.upem);
+    let scale_of =
+        |f: &Font| ab_glyph::PxScale::from(size_px * f.outlines.height_unscaled() / f.upem);
+    let fallback = fallback_font();
     let (w, hgt) = (canvas.width() as i32, canvas.height() as i32);
     let alpha = f32::from(colour[3]) / 255.0;
     let mut ink: Option<Rect> = None;
     for g in &line.glyphs {
+        let f = if g.fallback {
+            fallback.unwrap_or(font)
+        } else {
+            font
+        };
         let glyph = ab_glyph::GlyphId(g.id)
-            .with_scale_and_position(scale, ab_glyph::point(origin.0 + g.x, origin.1 + g.y));
-        let Some(outlined) = font.outlines.outline_glyph(glyph) else {
+            .with_scale_and_position(scale_of(f), ab_glyph::point(origin.0 + g.x, origin.1 + g.y));
+        let Some(outlined) = f.outlines.outline_glyph(glyph) else {
             continue;
         };
         let b = outlined.px_bounds();
