@@ -2,6 +2,7 @@
 //! Tesseract) on dedicated worker threads behind explicit admission, one module per reader.
 //! No HTTP types here.
 
+pub mod card;
 pub mod engine;
 pub mod error;
 pub mod extraction;

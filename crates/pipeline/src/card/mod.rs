@@ -1,0 +1,302 @@
+//! Card detection and rectification for every card-shaped document (national ID front and
+//! back, driving and vehicle licences, TD1 cards, the passport data page).
+//!
+//! Three steps, each in its own module:
+//! 1. a coarse quadrilateral: the learned locator ([`learned`], a small CNN predicting one
+//!    heatmap per card corner in the card's own order) or, without a model, the classical
+//!    finder ([`classical`], the largest convex edge contour of the right shape);
+//! 2. [`refine`]: each side is snapped to the strongest edge near the coarse side at full
+//!    resolution and the corners become the intersections of the fitted lines, which puts
+//!    them where a rounded card's sharp corner would be (the synth truth's convention);
+//! 3. orientation and warp: the learned heatmaps say which image corner is the card's own
+//!    top-left (the four channels are read in all four rotations and the best-scoring one
+//!    wins), and the card is warped flat and upright at [`CardLocatorParams::canonical_width`].
+//!
+//! Without the model, orientation is only known up to 180 degrees: the classical path
+//! returns the card's long side horizontal with its first corner nearest the image's
+//! top-left, which is right for photos taken upright.
+
+pub mod classical;
+pub mod learned;
+pub mod refine;
+
+use std::path::{Path, PathBuf};
+
+use hawiya_documents::Code;
+use image::RgbImage;
+
+use crate::error::PipelineError;
+use crate::geometry::{distance, perspective_crop, polygon_area, Quad};
+use crate::runtime::{OnnxModel, RuntimeConfig, RuntimeError};
+
+pub use classical::ClassicalParams;
+pub use learned::LearnedParams;
+pub use refine::RefineParams;
+
+/// File name of the learned locator, in the models directory or in the repo's
+/// `models/trained/`.
+pub const MODEL_FILE: &str = "card_locator.onnx";
+
+/// Width over height of an ID-1 card (ISO/IEC 7810): national ID, driving licence, TD1.
+pub const ID1_ASPECT: f32 = 85.6 / 54.0;
+/// Width over height of a TD3 passport data page.
+pub const TD3_ASPECT: f32 = 125.0 / 88.0;
+
+/// A card found in a photo.
+#[derive(Debug, Clone)]
+pub struct LocatedCard {
+    /// The card's corners in the input image, clockwise from the card's own top-left
+    /// (reading orientation).
+    pub quad: Quad,
+    /// 0..1
+    pub confidence: f32,
+    /// Quarter turns (clockwise) the card had in the input image.
+    pub quarter_turns: u8,
+    /// The card warped flat and upright at the canonical size for its kind.
+    pub rectified: RgbImage,
+}
+
+/// How the locator decides and warps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CardLocatorParams {
+    /// Width of [`LocatedCard::rectified`] in pixels; the height follows the aspect.
+    /// Default 1000: synth renders ID-1 cards 1000 px wide, which keeps the ID digits
+    /// well above the 10 px digits.md asks for.
+    pub canonical_width: u32,
+    /// Below this confidence the photo is reported as showing no card (3011). Default
+    /// 0.35: see [`learned::LearnedParams`] and benches/results/card.md for where the
+    /// scores of cards and of card-less photos fall.
+    pub min_confidence: f32,
+    /// Smallest card area as a share of the photo. Default 0.02: a card that small has
+    /// text under 5 px, unreadable anyway; smaller candidates are background clutter.
+    pub min_area_fraction: f32,
+    pub classical: ClassicalParams,
+    pub learned: LearnedParams,
+    pub refine: RefineParams,
+}
+
+impl Default for CardLocatorParams {
+    fn default() -> Self {
+        CardLocatorParams {
+            canonical_width: 1000,
+            min_confidence: 0.35,
+            min_area_fraction: 0.02,
+            classical: ClassicalParams::default(),
+            learned: LearnedParams::default(),
+            refine: RefineParams::default(),
+        }
+    }
+}
+
+/// Why the locator could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum CardLocatorError {
+    #[error("card locator model {file} not found in {searched}")]
+    ModelMissing {
+        file: &'static str,
+        searched: String,
+    },
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+    #[error("card locator model {model}: {detail}")]
+    BadModel { model: String, detail: String },
+}
+
+/// A coarse finding before refinement: corners clockwise from the card's own top-left
+/// (or, when orientation is unknown, from the first corner of a long side).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Candidate {
+    pub quad: Quad,
+    pub confidence: f32,
+    /// Whether `quad[0]` really is the card's top-left (false: only up to 180 degrees).
+    pub oriented: bool,
+}
+
+/// Finds, orients and rectifies cards.
+pub struct CardLocator {
+    params: CardLocatorParams,
+    /// The learned locator; `None` runs the classical finder only.
+    model: Option<learned::LearnedLocator>,
+}
+
+impl std::fmt::Debug for CardLocator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CardLocator")
+            .field("params", &self.params)
+            .field("learned", &self.model.is_some())
+            .finish()
+    }
+}
+
+/// The repo's `models/trained/` folder, where the trained locator is committed.
+fn repo_trained_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/trained")
+}
+
+impl CardLocator {
+    /// Loads `card_locator.onnx` from `models_dir`, else from the repo's `models/trained/`.
+    pub fn load(models_dir: &Path, rt: &RuntimeConfig) -> Result<Self, CardLocatorError> {
+        Self::load_with(models_dir, rt, CardLocatorParams::default())
+    }
+
+    pub fn load_with(
+        models_dir: &Path,
+        rt: &RuntimeConfig,
+        params: CardLocatorParams,
+    ) -> Result<Self, CardLocatorError> {
+        let candidates = [
+            models_dir.join(MODEL_FILE),
+            repo_trained_dir().join(MODEL_FILE),
+        ];
+        let Some(path) = candidates.iter().find(|p| p.is_file()) else {
+            return Err(CardLocatorError::ModelMissing {
+                file: MODEL_FILE,
+                searched: candidates
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        };
+        let model = OnnxModel::load(path, rt)?;
+        Ok(CardLocator {
+            model: Some(learned::LearnedLocator::new(model, &params.learned)?),
+            params,
+        })
+    }
+
+    /// The classical finder only (no model file needed; orientation up to 180 degrees).
+    pub fn classical() -> Self {
+        Self::classical_with(CardLocatorParams::default())
+    }
+
+    pub fn classical_with(params: CardLocatorParams) -> Self {
+        CardLocator {
+            params,
+            model: None,
+        }
+    }
+
+    pub fn params(&self) -> &CardLocatorParams {
+        &self.params
+    }
+
+    /// Whether the learned model is loaded.
+    pub fn is_learned(&self) -> bool {
+        self.model.is_some()
+    }
+
+    /// Finds the card in `image`. `aspect` is the document's width over height
+    /// ([`ID1_ASPECT`], [`TD3_ASPECT`]). Fails with 3011 when no card is found.
+    pub fn locate(&mut self, image: &RgbImage, aspect: f32) -> Result<LocatedCard, PipelineError> {
+        let p = &self.params;
+        let candidate = match self.model.as_mut() {
+            Some(model) => model
+                .locate(image, &p.learned)
+                .map_err(PipelineError::inference)?,
+            None => classical::locate(image, aspect, p.min_area_fraction, &p.classical),
+        };
+        let Some(mut found) = candidate else {
+            return Err(no_card("no card-shaped region in the photo"));
+        };
+        let (w, h) = (image.width() as f32, image.height() as f32);
+        let area = polygon_area(&found.quad);
+        if area < p.min_area_fraction * w * h {
+            return Err(no_card("the best card candidate is too small"));
+        }
+        if found.confidence < p.min_confidence {
+            return Err(no_card(format!(
+                "no card found (best confidence {:.2})",
+                found.confidence
+            )));
+        }
+        if let Some(q) = refine::refine(image, &found.quad, &p.refine) {
+            found.quad = q;
+        }
+        if !found.oriented {
+            found.quad = long_side_first(found.quad, aspect);
+        }
+        let height = ((p.canonical_width as f32 / aspect).round() as u32).max(1);
+        let rectified = perspective_crop(image, &found.quad, p.canonical_width, height)
+            .ok_or_else(|| no_card("the card quadrilateral is degenerate"))?;
+        Ok(LocatedCard {
+            quarter_turns: quarter_turns(&found.quad),
+            quad: found.quad,
+            confidence: found.confidence,
+            rectified,
+        })
+    }
+}
+
+fn no_card(message: impl Into<String>) -> PipelineError {
+    PipelineError::document(Code::CardNotDetected, message)
+}
+
+/// Quarter turns (clockwise) of a card whose own top edge runs from `q[0]` to `q[1]`.
+pub fn quarter_turns(q: &Quad) -> u8 {
+    let angle = (q[1][1] - q[0][1]).atan2(q[1][0] - q[0][0]);
+    let turns = (angle / std::f32::consts::FRAC_PI_2).round() as i32;
+    turns.rem_euclid(4) as u8
+}
+
+/// `q` made clockwise in image coordinates (y down), same starting corner.
+pub fn clockwise(q: Quad) -> Quad {
+    let twice: f32 = (0..4)
+        .map(|i| {
+            let (a, b) = (q[i], q[(i + 1) % 4]);
+            a[0] * b[1] - b[0] * a[1]
+        })
+        .sum();
+    if twice >= 0.0 {
+        q
+    } else {
+        [q[0], q[3], q[2], q[1]]
+    }
+}
+
+/// Rotates the corner order of a clockwise quad so that its first side is the card's top
+/// (long side for a landscape `aspect`), choosing of the two such orders the one whose
+/// first corner is nearer the image's top-left: upright photos are the common case.
+pub fn long_side_first(q: Quad, aspect: f32) -> Quad {
+    let q = clockwise(q);
+    let rot = |r: usize| -> Quad { std::array::from_fn(|k| q[(k + r) % 4]) };
+    let first_is_long =
+        distance(q[0], q[1]) + distance(q[2], q[3]) >= distance(q[1], q[2]) + distance(q[3], q[0]);
+    let wants_long = aspect >= 1.0;
+    let base = if first_is_long == wants_long { 0 } else { 1 };
+    let a = rot(base);
+    let b = rot(base + 2);
+    if a[0][0] + a[0][1] <= b[0][0] + b[0][1] {
+        a
+    } else {
+        b
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quarter_turns_follow_the_top_edge() {
+        let up: Quad = [[0.0, 0.0], [10.0, 0.0], [10.0, 5.0], [0.0, 5.0]];
+        assert_eq!(quarter_turns(&up), 0);
+        // Turned 90 degrees clockwise: the top edge now runs downwards.
+        let right: Quad = [[10.0, 0.0], [10.0, 10.0], [5.0, 10.0], [5.0, 0.0]];
+        assert_eq!(quarter_turns(&right), 1);
+        let down: Quad = [[10.0, 5.0], [0.0, 5.0], [0.0, 0.0], [10.0, 0.0]];
+        assert_eq!(quarter_turns(&down), 2);
+        let left: Quad = [[0.0, 10.0], [0.0, 0.0], [5.0, 0.0], [5.0, 10.0]];
+        assert_eq!(quarter_turns(&left), 3);
+    }
+
+    #[test]
+    fn long_side_first_puts_a_portrait_quad_landscape() {
+        // A card standing on its side, listed from its bottom-left corner anticlockwise.
+        let q: Quad = [[0.0, 16.0], [10.0, 16.0], [10.0, 0.0], [0.0, 0.0]];
+        let o = long_side_first(q, ID1_ASPECT);
+        assert!(distance(o[0], o[1]) > distance(o[1], o[2]), "{o:?}");
+        assert_eq!(clockwise(o), o);
+        assert_eq!(quarter_turns(&o) % 2, 1);
+    }
+}
