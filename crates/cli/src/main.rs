@@ -1,6 +1,9 @@
 //! `hawiya`: the one binary. `serve` runs the API server; the other subcommands are the
 //! operator's and developer's tools around it.
 
+mod eval;
+mod local;
+mod synth_cmd;
 mod tenant;
 
 use std::path::PathBuf;
@@ -67,6 +70,10 @@ enum Command {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Render synthetic documents with their ground truth.
+    Synth(synth_cmd::SynthArgs),
+    /// Send cases through the real routes and print per-field accuracy and latency.
+    Eval(eval::EvalArgs),
     /// Manage tenants.
     Tenant {
         #[command(subcommand)]
@@ -113,6 +120,11 @@ fn main() -> anyhow::Result<()> {
             }
             init_tracing(config.log_format == "json");
             runtime.block_on(serve(config, dev))
+        }
+        Command::Synth(args) => synth_cmd::run(args),
+        Command::Eval(args) => {
+            init_tracing(false);
+            runtime.block_on(eval::run(args))
         }
         Command::Tenant { command } => {
             init_tracing(false);

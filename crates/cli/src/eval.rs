@@ -1,0 +1,459 @@
+//! `hawiya eval`: sends cases through the real routes (an in-process server on a loopback
+//! port, or a running server) and prints per-field accuracy, character error rates,
+//! validation codes expected vs returned, and latency.
+//!
+//! Case sets:
+//! - `--cases DIR`: synthetic documents written by `hawiya synth` (`<id>.jpg` + `<id>.json`).
+//! - `--set deepface_pairs|ealpr|passporteye --data DIR`: the public evaluation sets in
+//!   `../shared/data` (measure only), read with their own label formats.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use base64::Engine as _;
+use clap::Args;
+use hawiya_documents::arabic::has_arabic;
+use hawiya_documents::fuzzy::levenshtein;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+#[derive(Args)]
+pub struct EvalArgs {
+    /// A folder of synthetic cases (`hawiya synth --out DIR`).
+    #[arg(long)]
+    cases: Option<PathBuf>,
+    /// A public set instead: deepface_pairs, ealpr, passporteye.
+    #[arg(long)]
+    set: Option<String>,
+    /// Where the public sets are (default ../shared/data).
+    #[arg(long, default_value = "../shared/data")]
+    data: PathBuf,
+    /// A running server; without it an in-process server is started.
+    #[arg(long)]
+    server: Option<String>,
+    /// The tenant's ApiKey, user and password on `--server`.
+    #[arg(long, env = "HAWIYA_API_KEY")]
+    key: Option<String>,
+    #[arg(long, default_value = "dev@localhost")]
+    user: String,
+    #[arg(long, default_value = "dev")]
+    password: String,
+    /// At most this many cases.
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Write the results as JSON here.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+/// One request to send and what to compare its answer with.
+struct Case {
+    id: String,
+    route: String,
+    body: Value,
+    /// Expected `data` fields.
+    expected: serde_json::Map<String, Value>,
+    /// Fields compared loosely (case-insensitive), e.g. transliterations.
+    approximate: Vec<String>,
+    /// Expected validation codes as (field, code).
+    codes: Vec<(String, u64)>,
+    /// Grouping key in the report (document kind, set name).
+    group: String,
+}
+
+#[derive(Default, Serialize)]
+struct FieldStats {
+    total: usize,
+    exact: usize,
+    /// Sum of edit distances and of expected lengths, for the character error rate.
+    edits: usize,
+    chars: usize,
+    arabic: bool,
+}
+
+#[derive(Default, Serialize)]
+struct GroupStats {
+    cases: usize,
+    errors: BTreeMap<String, usize>,
+    whole_exact: usize,
+    fields: BTreeMap<String, FieldStats>,
+    codes_expected: usize,
+    codes_found: usize,
+    codes_unexpected: usize,
+    latencies_ms: Vec<f64>,
+    /// The first cases that were not read exactly, with what differed.
+    failures: Vec<Value>,
+}
+
+/// How many failing cases the JSON report lists per group.
+const FAILURES_KEPT: usize = 100;
+
+struct Client {
+    http: reqwest::Client,
+    base: String,
+    key: String,
+    token: String,
+}
+
+impl Client {
+    async fn login(base: &str, key: &str, user: &str, password: &str) -> anyhow::Result<Client> {
+        let http = reqwest::Client::new();
+        let resp: Value = http
+            .post(format!("{base}/api/credentials/Login"))
+            .header("ApiKey", key)
+            .json(&json!({ "userNameOrEmailAddress": user, "password": password }))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let token = resp["data"]["accessToken"]
+            .as_str()
+            .with_context(|| format!("login failed: {resp}"))?
+            .to_string();
+        Ok(Client {
+            http,
+            base: base.to_string(),
+            key: key.to_string(),
+            token,
+        })
+    }
+
+    async fn post(&self, route: &str, body: &Value) -> anyhow::Result<(u16, Value, f64)> {
+        let started = Instant::now();
+        let resp = self
+            .http
+            .post(format!("{}{}", self.base, route))
+            .header("ApiKey", &self.key)
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await?;
+        let status = resp.status().as_u16();
+        let value: Value = resp.json().await?;
+        Ok((status, value, started.elapsed().as_secs_f64() * 1000.0))
+    }
+}
+
+fn b64_file(path: &Path) -> anyhow::Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
+fn synth_cases(dir: &Path) -> anyhow::Result<Vec<Case>> {
+    let mut cases = vec![];
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    entries.sort();
+    for json_path in entries {
+        let truth: Value = serde_json::from_str(&std::fs::read_to_string(&json_path)?)
+            .with_context(|| format!("parsing {}", json_path.display()))?;
+        let image = json_path.with_extension("jpg");
+        let codes = truth["expected_codes"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|c| Some((c["field"].as_str()?.to_string(), c["code"].as_u64()?)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        cases.push(Case {
+            id: truth["id"].as_str().unwrap_or_default().to_string(),
+            route: truth["route"]
+                .as_str()
+                .context("truth without route")?
+                .to_string(),
+            body: json!({ "image": b64_file(&image)?, "getExtractedData": true }),
+            expected: truth["data"].as_object().cloned().unwrap_or_default(),
+            approximate: truth["approximate_fields"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            codes,
+            group: truth["kind"].as_str().unwrap_or("unknown").to_string(),
+        });
+    }
+    Ok(cases)
+}
+
+/// Reads a small CSV (no quoted commas in these sets) into header → value maps.
+fn read_csv(path: &Path) -> anyhow::Result<Vec<BTreeMap<String, String>>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut lines = text.lines();
+    let header: Vec<String> = lines
+        .next()
+        .context("empty CSV")?
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .collect();
+    Ok(lines
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            header
+                .iter()
+                .cloned()
+                .zip(l.split(',').map(|s| s.trim().to_string()))
+                .collect()
+        })
+        .collect())
+}
+
+fn public_cases(set: &str, data: &Path) -> anyhow::Result<Vec<Case>> {
+    let mut cases = vec![];
+    match set {
+        "deepface_pairs" => {
+            let root = data.join("deepface_pairs");
+            let pairs = ["pairs_usable.csv", "face_pairs.csv"]
+                .iter()
+                .map(|f| root.join(f))
+                .find(|p| p.exists())
+                .context("no pairs CSV in deepface_pairs")?;
+            for (i, row) in read_csv(&pairs)?.into_iter().enumerate() {
+                let (Some(a), Some(b)) = (row.get("img1"), row.get("img2")) else {
+                    continue;
+                };
+                let same = matches!(
+                    row.get("same_person").map(String::as_str),
+                    Some("1" | "True" | "true" | "Yes" | "yes")
+                );
+                let mut expected = serde_json::Map::new();
+                expected.insert("isMatched".into(), json!(same));
+                cases.push(Case {
+                    id: format!("pair_{i}"),
+                    route: "/v1/ocr/face/compare".into(),
+                    body: json!({ "face_image1": b64_file(&root.join(a))?, "face_image2": b64_file(&root.join(b))? }),
+                    expected,
+                    approximate: vec![],
+                    codes: vec![],
+                    group: if same { "same_person".into() } else { "different_person".into() },
+                });
+            }
+        }
+        "ealpr" => {
+            let root = data.join("ealpr");
+            for row in read_csv(&root.join("plates.csv"))? {
+                let Some(path) = row.get("path") else {
+                    continue;
+                };
+                let mut expected = serde_json::Map::new();
+                if let Some(l) = row.get("letters") {
+                    expected.insert("letters".into(), json!(l));
+                }
+                if let Some(d) = row.get("digits") {
+                    expected.insert("digits".into(), json!(d));
+                }
+                cases.push(Case {
+                    id: path.clone(),
+                    route: "/v1/ocr/license_plate".into(),
+                    body: json!({ "image": b64_file(&root.join(path))?, "getExtractedData": true }),
+                    expected,
+                    approximate: vec![],
+                    codes: vec![],
+                    group: "ealpr_plates".into(),
+                });
+            }
+        }
+        "passporteye" => {
+            let root = data.join("passporteye_mrz");
+            let truth: Value = serde_json::from_str(&std::fs::read_to_string(
+                root.join("ground_truth_full.json"),
+            )?)?;
+            let entries: Vec<(String, Value)> = match &truth {
+                Value::Object(m) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                Value::Array(a) => a
+                    .iter()
+                    .filter_map(|v| {
+                        Some((
+                            v["path"].as_str().or(v["file"].as_str())?.to_string(),
+                            v.clone(),
+                        ))
+                    })
+                    .collect(),
+                _ => bail!("unexpected ground_truth_full.json shape"),
+            };
+            for (path, fields) in entries {
+                let expected = fields
+                    .get("fields")
+                    .or(Some(&fields))
+                    .and_then(|v| v.as_object())
+                    .cloned()
+                    .unwrap_or_default();
+                cases.push(Case {
+                    id: path.clone(),
+                    route: "/v1/ocr/passport".into(),
+                    body: json!({ "image": b64_file(&root.join(&path))?, "getExtractedData": true }),
+                    expected,
+                    approximate: vec![],
+                    codes: vec![],
+                    group: "passporteye".into(),
+                });
+            }
+        }
+        other => bail!("unknown set {other:?}: deepface_pairs, ealpr, passporteye"),
+    }
+    Ok(cases)
+}
+
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.trim().to_string(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let idx = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[idx]
+}
+
+pub async fn run(args: EvalArgs) -> anyhow::Result<()> {
+    let mut cases = match (&args.cases, &args.set) {
+        (Some(dir), None) => synth_cases(dir)?,
+        (None, Some(set)) => public_cases(set, &args.data)?,
+        _ => bail!("give either --cases DIR or --set NAME"),
+    };
+    if let Some(n) = args.limit {
+        cases.truncate(n);
+    }
+    if cases.is_empty() {
+        bail!("no cases found");
+    }
+    let (client, _server) = match &args.server {
+        Some(url) => {
+            let key = args
+                .key
+                .as_deref()
+                .context("--key (or HAWIYA_API_KEY) is needed with --server")?;
+            (
+                Client::login(url.trim_end_matches('/'), key, &args.user, &args.password).await?,
+                None,
+            )
+        }
+        None => {
+            let server = crate::local::LocalServer::start().await?;
+            (
+                Client::login(&server.base, &server.key, "eval@localhost", "eval").await?,
+                Some(server),
+            )
+        }
+    };
+
+    let mut groups: BTreeMap<String, GroupStats> = BTreeMap::new();
+    let total = cases.len();
+    for (n, case) in cases.iter().enumerate() {
+        let (status, env, ms) = client.post(&case.route, &case.body).await?;
+        let g = groups.entry(case.group.clone()).or_default();
+        g.cases += 1;
+        g.latencies_ms.push(ms);
+        if let Some(code) = env["error_code"].as_u64() {
+            *g.errors.entry(format!("{status}/{code}")).or_default() += 1;
+        }
+        let data = &env["data"];
+        let mut all_exact = true;
+        let mut wrong = serde_json::Map::new();
+        for (field, want) in &case.expected {
+            let want = value_text(want);
+            let got = value_text(&data[field]);
+            let exact = if case.approximate.contains(field) {
+                want.eq_ignore_ascii_case(&got)
+            } else {
+                want == got
+            };
+            let f = g.fields.entry(field.clone()).or_default();
+            f.total += 1;
+            f.exact += usize::from(exact);
+            f.edits += levenshtein(&want, &got);
+            f.chars += want.chars().count();
+            f.arabic |= has_arabic(&want);
+            if !exact && !case.approximate.contains(field) {
+                all_exact = false;
+                wrong.insert(field.clone(), json!({ "expected": want, "got": got }));
+            }
+        }
+        if (!wrong.is_empty() || !env["error_code"].is_null()) && g.failures.len() < FAILURES_KEPT {
+            g.failures.push(json!({
+                "id": case.id,
+                "status": status,
+                "error_code": env["error_code"],
+                "error_message": env["error_message"],
+                "fields": wrong,
+            }));
+        }
+        g.whole_exact += usize::from(all_exact && env["error_code"].is_null());
+        let returned: Vec<(String, u64)> = env["services"]["validations"]["validation_errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|v| {
+                let field = v["field"].as_str().unwrap_or_default().to_string();
+                v["errors"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(move |e| Some((field.clone(), e["code"].as_u64()?)))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        g.codes_expected += case.codes.len();
+        g.codes_found += case.codes.iter().filter(|c| returned.contains(c)).count();
+        g.codes_unexpected += returned.iter().filter(|r| !case.codes.contains(r)).count();
+        if (n + 1) % 50 == 0 {
+            eprintln!("{}/{total}", n + 1);
+        }
+    }
+
+    let mut report = serde_json::Map::new();
+    for (name, g) in &mut groups {
+        g.latencies_ms.sort_by(|a, b| a.total_cmp(b));
+        println!("\n== {name}: {} cases", g.cases);
+        println!(
+            "whole document exact: {:.1}%   latency p50 {:.0} ms, p95 {:.0} ms",
+            100.0 * g.whole_exact as f64 / g.cases as f64,
+            percentile(&g.latencies_ms, 0.5),
+            percentile(&g.latencies_ms, 0.95)
+        );
+        if !g.errors.is_empty() {
+            println!("errors (status/code): {:?}", g.errors);
+        }
+        println!("{:<28} {:>7} {:>8} {:>8}", "field", "n", "exact%", "CER%");
+        for (field, f) in &g.fields {
+            let cer = if f.arabic && f.chars > 0 {
+                format!("{:.2}", 100.0 * f.edits as f64 / f.chars as f64)
+            } else {
+                "-".into()
+            };
+            println!(
+                "{:<28} {:>7} {:>8.1} {:>8}",
+                field,
+                f.total,
+                100.0 * f.exact as f64 / f.total.max(1) as f64,
+                cer
+            );
+        }
+        if g.codes_expected > 0 || g.codes_unexpected > 0 {
+            println!(
+                "validation codes: {}/{} expected found, {} unexpected",
+                g.codes_found, g.codes_expected, g.codes_unexpected
+            );
+        }
+        report.insert(name.clone(), serde_json::to_value(&*g)?);
+    }
+    if let Some(path) = &args.json {
+        std::fs::write(path, serde_json::to_string_pretty(&report)?)?;
+        eprintln!("results written to {}", path.display());
+    }
+    Ok(())
+}
