@@ -52,7 +52,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use tokio::sync::OnceCell;
+use tokio::sync::{OnceCell, Semaphore};
 
 pub use error::StoreError;
 pub use model::{
@@ -80,6 +80,11 @@ pub struct StoreOptions {
     /// How long SQLite waits on a lock held by another writer before failing. Default 5 s:
     /// writes here take milliseconds, so waiting this long means something is stuck.
     pub sqlite_busy_timeout: Duration,
+    /// Most Argon2 hashes computed at once (logins, user creation); further ones wait.
+    /// Default: the number of CPUs. Each hash is pure CPU work holding 19 MiB, so running
+    /// more at once than there are cores only adds memory, and without a bound a login flood
+    /// would fill tokio's blocking pool (512 threads, ~10 GiB).
+    pub max_concurrent_password_hashes: usize,
 }
 
 impl Default for StoreOptions {
@@ -88,6 +93,8 @@ impl Default for StoreOptions {
             max_connections: 10,
             acquire_timeout: Duration::from_secs(3),
             sqlite_busy_timeout: Duration::from_secs(5),
+            max_concurrent_password_hashes: std::thread::available_parallelism()
+                .map_or(2, usize::from),
         }
     }
 }
@@ -108,6 +115,8 @@ struct Inner {
     pool: Pool,
     /// Read once per process: the secret never changes after it is first written.
     signing_secret: OnceCell<Vec<u8>>,
+    /// See [`StoreOptions::max_concurrent_password_hashes`].
+    password_permits: Semaphore,
 }
 
 /// The handle to hawiya's database. Clone it freely: clones share one connection pool.
@@ -182,7 +191,7 @@ impl Store {
             .connect_with(connect)
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(Self::from_pool(Pool::Sqlite(pool)))
+        Ok(Self::from_pool(Pool::Sqlite(pool), options))
     }
 
     async fn open_postgres(
@@ -197,16 +206,36 @@ impl Store {
         // The migrator takes a PostgreSQL advisory lock, so replicas starting together apply
         // each migration exactly once.
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(Self::from_pool(Pool::Postgres(pool)))
+        Ok(Self::from_pool(Pool::Postgres(pool), options))
     }
 
-    fn from_pool(pool: Pool) -> Store {
+    fn from_pool(pool: Pool, options: &StoreOptions) -> Store {
         Store {
             inner: Arc::new(Inner {
                 pool,
                 signing_secret: OnceCell::new(),
+                // Zero would deadlock every login; one is the least that works.
+                password_permits: Semaphore::new(options.max_concurrent_password_hashes.max(1)),
             }),
         }
+    }
+
+    /// Runs Argon2 work off the async runtime (one hash is tens of milliseconds of CPU that
+    /// would otherwise stall every request on that worker), at most
+    /// [`StoreOptions::max_concurrent_password_hashes`] at a time.
+    pub(crate) async fn password_work<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let _permit = self
+            .inner
+            .password_permits
+            .acquire()
+            .await
+            .expect("the semaphore is never closed");
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| StoreError::PasswordHash(format!("hashing task failed: {e}")))
     }
 
     /// Which database this store uses.

@@ -91,16 +91,6 @@ pub(crate) fn dummy_password_hash() -> &'static str {
     })
 }
 
-/// Runs Argon2 off the async runtime: one hash takes tens of milliseconds of CPU and would
-/// otherwise stall every other request on that worker thread.
-pub(crate) async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, StoreError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| StoreError::PasswordHash(format!("hashing task failed: {e}")))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -75,7 +75,9 @@ impl Store {
         let email = email.map(|e| normalize_login(e, "email")).transpose()?;
         validate_password(password)?;
         let password = password.to_owned();
-        let hash = secret::blocking(move || secret::hash_password(&password)).await??;
+        let hash = self
+            .password_work(move || secret::hash_password(&password))
+            .await??;
         let user = User {
             id: Uuid::new_v4().to_string(),
             tenant_id: tenant_id.to_owned(),
@@ -149,11 +151,20 @@ impl Store {
             .await?
         });
         let password = password.to_owned();
-        let (user, hash) = match found {
-            Some(row) => (Some(row.user), row.password_hash),
-            None => (None, secret::dummy_password_hash().to_owned()),
+        let (user, stored_hash) = match found {
+            Some(row) => (Some(row.user), Some(row.password_hash)),
+            None => (None, None),
         };
-        let ok = secret::blocking(move || secret::verify_password(&hash, &password)).await?;
+        let ok = self
+            .password_work(move || match stored_hash {
+                Some(hash) => secret::verify_password(&hash, &password),
+                None => {
+                    // Same work as a real check; the answer is "no" whatever it says.
+                    secret::verify_password(secret::dummy_password_hash(), &password);
+                    false
+                }
+            })
+            .await?;
         Ok(if ok { user } else { None })
     }
 

@@ -723,3 +723,28 @@ async fn sqlite_urls_and_files() {
         );
     }
 }
+
+#[tokio::test]
+async fn password_work_is_bounded_but_never_blocked() {
+    let dir = tempfile::tempdir().unwrap();
+    // Zero permits would hang every login; the store clamps it to one.
+    let options = StoreOptions {
+        max_concurrent_password_hashes: 0,
+        ..StoreOptions::default()
+    };
+    let url = format!("sqlite://{}", dir.path().join("h.db").display());
+    let store = Store::connect_with(&url, &options).await.unwrap();
+    let (t, _) = store.create_tenant("acme").await.unwrap();
+    let work = async {
+        store.add_user(&t.id, "a@x.eg", "pw-a").await.unwrap();
+        store.add_user(&t.id, "b@x.eg", "pw-b").await.unwrap();
+        let (a, b) = tokio::join!(
+            store.verify_user(&t.id, "a@x.eg", "pw-a"),
+            store.verify_user(&t.id, "b@x.eg", "pw-b")
+        );
+        assert!(a.unwrap().is_some() && b.unwrap().is_some());
+    };
+    tokio::time::timeout(Duration::from_secs(20), work)
+        .await
+        .expect("password hashing stalled");
+}
