@@ -6,10 +6,15 @@ pub mod card;
 pub mod engine;
 pub mod error;
 pub mod extraction;
+pub mod geometry;
 pub mod image;
+pub mod models;
+pub mod ocr;
+pub mod preprocess;
+pub mod runtime;
 pub mod worker;
 
 pub use engine::{Engine, EngineConfig, EngineError};
 pub use error::{PipelineError, Result};
 pub use extraction::{Extraction, Field, Quad};
-pub use worker::Worker;
+pub use worker::{ModelSet, Worker, WorkerConfig, WorkerError};

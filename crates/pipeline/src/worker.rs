@@ -1,14 +1,201 @@
 //! The state one worker thread owns: its model sessions and OCR engines.
+//!
+//! Models are optional one by one: a missing file disables the routes that need it, not
+//! the server. [`Worker::load`] loads whatever the models directory holds, runs one
+//! warm-up inference per model (the first run allocates buffers and picks kernels, which
+//! would otherwise land on the first client), and records what is missing.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use ndarray::{Array4, ArrayView4};
+
+use crate::models::{ModelDir, ModelFile, ModelsError};
+use crate::ocr::tesseract::{TesseractConfig, TesseractError, TesseractPool};
+use crate::ocr::text_detect::TextDetectorModel;
+use crate::ocr::text_recognize::{OnnxTextRecognizer, TextRecognizerModel};
+use crate::runtime::{OnnxModel, RuntimeConfig, RuntimeError};
+
+/// How a worker loads its models.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkerConfig {
+    pub runtime: RuntimeConfig,
+    /// Default `None`: `HAWIYA_MODELS`, then `~/.cache/hawiya/models` (see [`ModelDir`]).
+    pub models_dir: Option<PathBuf>,
+    pub tesseract: TesseractConfig,
+    /// Run one inference per model at load. Default true: the first run of a session
+    /// costs several times a normal one.
+    pub warm_up: bool,
+    /// Models without which the worker must not start. Default none: a missing model
+    /// turns its routes into errors and `/ready` still reports the rest.
+    pub required: Vec<ModelFile>,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            runtime: RuntimeConfig::default(),
+            models_dir: None,
+            tesseract: TesseractConfig::default(),
+            warm_up: true,
+            required: Vec::new(),
+        }
+    }
+}
+
+/// Why a worker could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    #[error(transparent)]
+    Models(#[from] ModelsError),
+    #[error("loading {file}: {source}")]
+    Load {
+        file: ModelFile,
+        #[source]
+        source: RuntimeError,
+    },
+    #[error("warm-up of {file} failed: {source}")]
+    WarmUp {
+        file: ModelFile,
+        #[source]
+        source: RuntimeError,
+    },
+    #[error("required models missing from {dir}: {missing:?}")]
+    RequiredMissing {
+        dir: PathBuf,
+        missing: Vec<ModelFile>,
+    },
+}
+
+/// The models one worker holds. Other model kinds (faces, liveness) add a field here and
+/// a line in [`Worker::load`].
+#[derive(Debug, Default)]
+pub struct ModelSet {
+    /// PP-OCR DB text detection.
+    pub text_detector: Option<OnnxModel>,
+    /// PP-OCR Latin recognition with its dictionary.
+    pub text_recognizer: Option<OnnxTextRecognizer>,
+    /// Model files that were not found when the worker loaded.
+    pub missing: Vec<ModelFile>,
+}
 
 /// Per-thread inference state. Built once per worker thread by the engine's factory.
+#[derive(Debug)]
 pub struct Worker {
     /// The worker's index in the pool (for logs and metrics).
     pub index: usize,
+    pub models: ModelSet,
+    tesseract_config: TesseractConfig,
+    /// Created on first use, so workers that never read Arabic skip its start-up cost.
+    tesseract: Option<TesseractPool>,
 }
+
+/// The model files [`Worker::load`] knows how to load.
+const LOADED_FILES: [ModelFile; 2] = [ModelFile::TextDetect, ModelFile::TextRecognizeLatin];
 
 impl Worker {
     /// A worker with no models, for tests of the plumbing and for routes that need none.
     pub fn bare(index: usize) -> Self {
-        Worker { index }
+        Worker {
+            index,
+            models: ModelSet::default(),
+            tesseract_config: TesseractConfig::default(),
+            tesseract: None,
+        }
     }
+
+    /// Loads every known model present in the models directory and warms each up.
+    pub fn load(index: usize, config: &WorkerConfig) -> Result<Worker, WorkerError> {
+        let dir = ModelDir::resolve_existing(config.models_dir.as_deref())?;
+        let check = dir.check(&LOADED_FILES);
+        let required_missing: Vec<ModelFile> = config
+            .required
+            .iter()
+            .copied()
+            .filter(|f| dir.find(*f).is_none())
+            .collect();
+        if !required_missing.is_empty() {
+            return Err(WorkerError::RequiredMissing {
+                dir: dir.root().to_path_buf(),
+                missing: required_missing,
+            });
+        }
+        if !check.missing.is_empty() {
+            tracing::warn!(worker = index, dir = %dir.root().display(), missing = ?check.missing, "models missing; their routes are disabled");
+        }
+        let load = |file: ModelFile| -> Result<Option<OnnxModel>, WorkerError> {
+            let Some(path) = dir.find(file) else {
+                return Ok(None);
+            };
+            let started = Instant::now();
+            let model = OnnxModel::load(&path, &config.runtime)
+                .map_err(|source| WorkerError::Load { file, source })?;
+            tracing::info!(worker = index, model = %file, ms = started.elapsed().as_millis() as u64, "model loaded");
+            Ok(Some(model))
+        };
+
+        let mut models = ModelSet {
+            missing: check.missing,
+            ..ModelSet::default()
+        };
+        models.text_detector = load(ModelFile::TextDetect)?;
+        if let Some(model) = load(ModelFile::TextRecognizeLatin)? {
+            let dict = dir.find(ModelFile::TextRecognizeLatinDict);
+            models.text_recognizer = Some(
+                OnnxTextRecognizer::new(model, dict.as_deref()).map_err(|source| {
+                    WorkerError::Load {
+                        file: ModelFile::TextRecognizeLatin,
+                        source,
+                    }
+                })?,
+            );
+        }
+
+        let mut worker = Worker {
+            index,
+            models,
+            tesseract_config: config.tesseract.clone(),
+            tesseract: None,
+        };
+        if config.warm_up {
+            worker.warm_up()?;
+        }
+        Ok(worker)
+    }
+
+    /// One inference per loaded model on a blank input of a typical size.
+    pub fn warm_up(&mut self) -> Result<(), WorkerError> {
+        if let Some(det) = self.models.text_detector.as_mut() {
+            // 736 x 736 is the size a card photo is detected at (TextDetectParams).
+            let input = Array4::<f32>::zeros((1, 3, 736, 736));
+            warm(ModelFile::TextDetect, || {
+                det.probability_map(input.view()).map(drop)
+            })?;
+        }
+        if let Some(rec) = self.models.text_recognizer.as_mut() {
+            let input = Array4::<f32>::zeros((1, 3, 48, 320));
+            warm(ModelFile::TextRecognizeLatin, || {
+                rec.class_probabilities(ArrayView4::from(&input)).map(drop)
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The worker's Tesseract engines, created on first use.
+    pub fn tesseract(&mut self) -> Result<&mut TesseractPool, TesseractError> {
+        if self.tesseract.is_none() {
+            self.tesseract = Some(TesseractPool::new(&self.tesseract_config)?);
+        }
+        Ok(self.tesseract.as_mut().expect("created above"))
+    }
+}
+
+fn warm(
+    file: ModelFile,
+    run: impl FnOnce() -> Result<(), RuntimeError>,
+) -> Result<(), WorkerError> {
+    let started = Instant::now();
+    run().map_err(|source| WorkerError::WarmUp { file, source })?;
+    tracing::debug!(model = %file, ms = started.elapsed().as_millis() as u64, "warmed up");
+    Ok(())
 }

@@ -1,0 +1,138 @@
+//! Image to tensor: resizing as OpenCV's `INTER_LINEAR` does, and normalisation into NCHW
+//! `f32` tensors. PP-OCR models were trained on OpenCV-loaded images, so both the
+//! interpolation and the channel order (BGR) follow OpenCV.
+
+use image::RgbImage;
+use ndarray::{Array4, ArrayViewMut3};
+
+/// Channel order of a model's input tensor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelOrder {
+    Rgb,
+    /// OpenCV's order; every PaddleOCR model expects it.
+    Bgr,
+}
+
+/// Per-channel normalisation `(x / 255 - mean) / std`, in the tensor's channel order.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Normalization {
+    pub mean: [f32; 3],
+    pub std: [f32; 3],
+    pub order: ChannelOrder,
+}
+
+impl Normalization {
+    /// PP-OCR detection and recognition: mean 0.5, std 0.5 (maps 0..255 to -1..1), BGR.
+    pub const PP_OCR: Normalization = Normalization {
+        mean: [0.5; 3],
+        std: [0.5; 3],
+        order: ChannelOrder::Bgr,
+    };
+}
+
+/// Resizes with bilinear weights and half-pixel centres, as OpenCV's `INTER_LINEAR`
+/// (no anti-aliasing when shrinking, like the training pipeline).
+pub fn resize_bilinear(image: &RgbImage, width: u32, height: u32) -> RgbImage {
+    let (sw, sh) = image.dimensions();
+    if (sw, sh) == (width, height) {
+        return image.clone();
+    }
+    if width == 0 || height == 0 || sw == 0 || sh == 0 {
+        return RgbImage::new(width, height);
+    }
+    // Precompute, per output column, the two source columns and the weight of the second.
+    let taps = |dst: u32, src: u32| -> Vec<(usize, usize, f32)> {
+        let scale = src as f32 / dst as f32;
+        (0..dst)
+            .map(|d| {
+                let s = ((d as f32 + 0.5) * scale - 0.5).max(0.0);
+                let s0 = (s.floor() as usize).min(src as usize - 1);
+                let s1 = (s0 + 1).min(src as usize - 1);
+                (s0, s1, s - s0 as f32)
+            })
+            .collect()
+    };
+    let xs = taps(width, sw);
+    let ys = taps(height, sh);
+    let src = image.as_raw();
+    let stride = sw as usize * 3;
+    let mut out = vec![0u8; width as usize * height as usize * 3];
+    for (row, &(y0, y1, fy)) in out.chunks_exact_mut(width as usize * 3).zip(&ys) {
+        let (r0, r1) = (&src[y0 * stride..][..stride], &src[y1 * stride..][..stride]);
+        for (px, &(x0, x1, fx)) in row.chunks_exact_mut(3).zip(&xs) {
+            for c in 0..3 {
+                let top = r0[x0 * 3 + c] as f32 * (1.0 - fx) + r0[x1 * 3 + c] as f32 * fx;
+                let bottom = r1[x0 * 3 + c] as f32 * (1.0 - fx) + r1[x1 * 3 + c] as f32 * fx;
+                px[c] = (top * (1.0 - fy) + bottom * fy).round() as u8;
+            }
+        }
+    }
+    RgbImage::from_raw(width, height, out).expect("buffer sized for the image")
+}
+
+/// Writes `image` normalised into `out` (`[3, H, W']` with `W' >= W`); columns past the
+/// image are left as they are (callers pad with zeros, as PP-OCR does).
+pub fn write_chw(image: &RgbImage, norm: &Normalization, mut out: ArrayViewMut3<'_, f32>) {
+    let (w, h) = image.dimensions();
+    assert!(out.shape()[1] >= h as usize && out.shape()[2] >= w as usize);
+    let source_channel = match norm.order {
+        ChannelOrder::Rgb => [0, 1, 2],
+        ChannelOrder::Bgr => [2, 1, 0],
+    };
+    for (c, &sc) in source_channel.iter().enumerate() {
+        // x / 255 - mean, then / std, folded into one multiply-add per pixel.
+        let scale = 1.0 / (255.0 * norm.std[c]);
+        let offset = -norm.mean[c] / norm.std[c];
+        let mut plane = out.index_axis_mut(ndarray::Axis(0), c);
+        for (y, row) in image.as_raw().chunks_exact(w as usize * 3).enumerate() {
+            let mut dst = plane.row_mut(y);
+            for (x, px) in row.chunks_exact(3).enumerate() {
+                dst[x] = px[sc] as f32 * scale + offset;
+            }
+        }
+    }
+}
+
+/// A `[1, 3, H, W]` tensor of `image`.
+pub fn to_nchw(image: &RgbImage, norm: &Normalization) -> Array4<f32> {
+    let (w, h) = image.dimensions();
+    let mut tensor = Array4::<f32>::zeros((1, 3, h as usize, w as usize));
+    write_chw(image, norm, tensor.index_axis_mut(ndarray::Axis(0), 0));
+    tensor
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::Rgb;
+
+    #[test]
+    fn resize_matches_opencv_on_a_ramp() {
+        // Halving with half-pixel centres samples midway between source pixel pairs, so
+        // the ramp 0, 60, 120, 180 becomes 30, 150 (what cv2.resize gives).
+        let image = RgbImage::from_fn(4, 1, |x, _| Rgb([(x * 60) as u8; 3]));
+        let half = resize_bilinear(&image, 2, 1);
+        assert_eq!(half.get_pixel(0, 0).0[0], 30);
+        assert_eq!(half.get_pixel(1, 0).0[0], 150);
+        let same = resize_bilinear(&image, 4, 1);
+        assert_eq!(same, image);
+    }
+
+    #[test]
+    fn normalisation_maps_to_minus_one_one_in_bgr() {
+        let image = RgbImage::from_fn(2, 1, |x, _| {
+            if x == 0 {
+                Rgb([255, 0, 0])
+            } else {
+                Rgb([0, 0, 255])
+            }
+        });
+        let t = to_nchw(&image, &Normalization::PP_OCR);
+        assert_eq!(t.shape(), &[1, 3, 1, 2]);
+        // Channel 0 is blue.
+        assert_eq!(t[[0, 0, 0, 0]], -1.0);
+        assert_eq!(t[[0, 0, 0, 1]], 1.0);
+        assert_eq!(t[[0, 2, 0, 0]], 1.0);
+        assert_eq!(t[[0, 1, 0, 0]], -1.0);
+    }
+}
