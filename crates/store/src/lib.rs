@@ -27,7 +27,8 @@ mod model;
 mod secret;
 
 /// Runs `$body` with `$pool` bound to the concrete pool (`&SqlitePool` or `&PgPool`). The body
-/// is compiled once per backend, so every query is type-checked against both drivers.
+/// is compiled once per backend, so every bound and decoded Rust type must suit both drivers;
+/// the SQL text itself is checked only at run time, by the suite running on both backends.
 macro_rules! dispatch {
     ($store:expr, |$pool:ident| $body:expr) => {
         match &$store.inner.pool {
