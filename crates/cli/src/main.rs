@@ -3,6 +3,7 @@
 
 mod eval;
 mod local;
+mod scan;
 mod synth_cmd;
 mod tenant;
 
@@ -74,6 +75,8 @@ enum Command {
     Synth(synth_cmd::SynthArgs),
     /// Send cases through the real routes and print per-field accuracy and latency.
     Eval(eval::EvalArgs),
+    /// Read documents offline (JSON Lines or CSV), through the same pipeline as the server.
+    Scan(scan::ScanArgs),
     /// Manage tenants.
     Tenant {
         #[command(subcommand)]
@@ -126,6 +129,7 @@ fn main() -> anyhow::Result<()> {
             init_tracing(false);
             runtime.block_on(eval::run(args))
         }
+        Command::Scan(args) => runtime.block_on(scan::run(args)),
         Command::Tenant { command } => {
             init_tracing(false);
             runtime.block_on(tenant::run(command))
