@@ -20,6 +20,8 @@ pub mod fuzzy;
 pub mod governorates;
 pub mod id_number;
 pub mod mrz;
+pub mod translit;
+pub mod vin;
 pub mod vocab;
 
 pub use codes::{Code, FieldIssue};
