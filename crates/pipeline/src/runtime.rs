@@ -196,7 +196,9 @@ impl OnnxModel {
         };
         let mut builder = Session::builder(env)
             .map_err(|e| model_err(e.to_string()))?
-            .with_optimization_level(GraphOptimizationLevel::Level3)
+            // `All` is ORT_ENABLE_ALL (what Python onnxruntime uses by default); ort's
+            // `Level3` is only ORT_ENABLE_LAYOUT.
+            .with_optimization_level(GraphOptimizationLevel::All)
             .map_err(|e| model_err(e.to_string()))?
             .with_intra_threads(config.intra_op_threads.max(1))
             .map_err(|e| model_err(e.to_string()))?

@@ -106,7 +106,11 @@ impl Worker {
 
     /// Loads every known model present in the models directory and warms each up.
     pub fn load(index: usize, config: &WorkerConfig) -> Result<Worker, WorkerError> {
-        let dir = ModelDir::resolve_existing(config.models_dir.as_deref())?;
+        // A missing directory is every model missing: fatal only if one is required.
+        let dir = ModelDir::resolve(config.models_dir.as_deref())?;
+        if !dir.exists() {
+            tracing::error!(worker = index, dir = %dir.root().display(), "models directory missing");
+        }
         let check = dir.check(&LOADED_FILES);
         let required_missing: Vec<ModelFile> = config
             .required
@@ -198,4 +202,40 @@ fn warm(
     run().map_err(|source| WorkerError::WarmUp { file, source })?;
     tracing::debug!(model = %file, ms = started.elapsed().as_millis() as u64, "warmed up");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_models_directory_leaves_a_worker_without_models() {
+        let config = WorkerConfig {
+            models_dir: Some("/nonexistent/hawiya-models".into()),
+            ..WorkerConfig::default()
+        };
+        let worker = Worker::load(3, &config).unwrap();
+        assert_eq!(worker.index, 3);
+        assert!(worker.models.text_detector.is_none());
+        assert!(worker.models.text_recognizer.is_none());
+        assert_eq!(
+            worker.models.missing,
+            vec![ModelFile::TextDetect, ModelFile::TextRecognizeLatin]
+        );
+    }
+
+    #[test]
+    fn a_missing_required_model_stops_the_worker() {
+        let config = WorkerConfig {
+            models_dir: Some("/nonexistent/hawiya-models".into()),
+            required: vec![ModelFile::TextDetect],
+            ..WorkerConfig::default()
+        };
+        match Worker::load(0, &config) {
+            Err(WorkerError::RequiredMissing { missing, .. }) => {
+                assert_eq!(missing, vec![ModelFile::TextDetect])
+            }
+            other => panic!("expected RequiredMissing, got {other:?}"),
+        }
+    }
 }

@@ -86,6 +86,25 @@ fn reads_rendered_lines_at_the_right_places() {
 }
 
 #[test]
+fn the_worker_loads_both_models_and_reports_none_missing() {
+    let Some(worker) = load_worker() else {
+        return;
+    };
+    assert!(worker.models.text_detector.is_some());
+    let rec = worker.models.text_recognizer.as_ref().unwrap();
+    // The dictionary comes from the model's metadata and matches its output size.
+    assert_eq!(
+        Some(rec.charset.len() as i64),
+        rec.model.outputs()[0].shape.last().copied()
+    );
+    assert!(
+        worker.models.missing.is_empty(),
+        "{:?}",
+        worker.models.missing
+    );
+}
+
+#[test]
 fn a_blank_page_has_no_text() {
     let Some(mut worker) = load_worker() else {
         return;
