@@ -6,6 +6,7 @@ pub mod card;
 pub mod engine;
 pub mod error;
 pub mod extraction;
+pub mod face;
 pub mod geometry;
 pub mod image;
 pub mod models;
