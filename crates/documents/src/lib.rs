@@ -9,6 +9,7 @@
 //! - [`dates`]: dates as printed on documents, and their validations.
 //! - [`id_number`]: the 14-digit national ID number.
 //! - [`mrz`]: ICAO 9303 machine readable zones, with check-digit-driven correction.
+//! - [`screening`]: AML name keys, retrieval keys and fuzzy name scores.
 //! - [`translit`]: Arabic to Latin transliteration of Egyptian names.
 //! - [`vin`]: vehicle identification numbers.
 
@@ -20,6 +21,7 @@ pub mod fuzzy;
 pub mod governorates;
 pub mod id_number;
 pub mod mrz;
+pub mod screening;
 pub mod translit;
 pub mod vin;
 pub mod vocab;
