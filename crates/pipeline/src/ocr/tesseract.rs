@@ -6,8 +6,9 @@
 //!   (OpenMP reads it once): each worker is one thread on one core, and letting Tesseract
 //!   fork OpenMP threads made each call about 3x slower on 2 cores.
 //! - `textord_noise_rejrows=0`: with the default, line images with ink taller than about
-//!   28 px come back empty with confidence 0 (seen with `ara`; set on every engine since
-//!   our crops are single lines and there are no noise rows to reject).
+//!   28 px came back empty with confidence 0 (seen with `ara` in native-deps.md; not
+//!   reproduced on clean DejaVu Sans renders at 24-64 px, which read the same either way).
+//!   Set on every engine: our crops are single lines with no noise rows to reject.
 //! - Engines are `Send` but not `Sync`; a pool belongs to one worker thread.
 //! - Debian's language data is tessdata_fast (LSTM only); `ara` cannot read
 //!   Arabic-Indic digits, so digits go to `eng` with a whitelist or to the digit model.
