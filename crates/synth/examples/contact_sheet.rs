@@ -3,7 +3,7 @@
 //!
 //! `cargo run -p hawiya-synth --example contact_sheet -- OUT.png [SEED] [DIFFICULTY 0..1] [DIR]`
 //! With DIR, each sample is also written there as `<id>.jpg` + `<id>.json` (and the flat
-//! card as `<id>_flat.png`).
+//! card as `<id>_flat.png`, the photo losslessly as `<id>_photo.png`).
 
 use std::path::PathBuf;
 
@@ -13,7 +13,7 @@ use hawiya_synth::{
 use image::{imageops, Rgb, RgbImage};
 use imageproc::drawing::draw_line_segment_mut;
 
-const CELL_W: u32 = 620;
+const CELL_W: u32 = 520;
 
 fn fit(img: &RgbImage) -> (RgbImage, f32) {
     let s = CELL_W as f32 / img.width() as f32;
@@ -55,6 +55,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             write_sample(d, &photo)?;
             flat.image
                 .save(d.join(format!("{}_flat.png", flat.truth.id)))?;
+            photo
+                .image
+                .save(d.join(format!("{}_photo.png", photo.truth.id)))?;
         }
         let (a, _) = fit(&flat.image);
         let (mut b, s) = fit(&photo.image);

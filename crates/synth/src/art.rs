@@ -137,6 +137,7 @@ pub fn face_photo(
     area: Rect,
     faces: &[PathBuf],
     grey: bool,
+    female: bool,
 ) {
     let (w, h) = (area.width().max(1.0) as u32, area.height().max(1.0) as u32);
     let loaded = faces
@@ -153,7 +154,7 @@ pub fn face_photo(
             let oy = (r.height() - h) / 3;
             image::imageops::crop_imm(&r, ox, oy, w, h).to_image()
         });
-    let photo = loaded.unwrap_or_else(|| silhouette(rng, w, h));
+    let photo = loaded.unwrap_or_else(|| silhouette(rng, w, h, female));
     let (x0, y0) = (area.x0 as i64, area.y0 as i64);
     for (x, y, p) in photo.enumerate_pixels() {
         let (cx, cy) = (x0 + i64::from(x), y0 + i64::from(y));
@@ -171,7 +172,7 @@ pub fn face_photo(
     }
 }
 
-fn silhouette(rng: &mut ChaCha8Rng, w: u32, h: u32) -> RgbImage {
+fn silhouette(rng: &mut ChaCha8Rng, w: u32, h: u32, female: bool) -> RgbImage {
     let bg = [
         rng.gen_range(190..240u8),
         rng.gen_range(200..245u8),
@@ -214,7 +215,7 @@ fn silhouette(rng: &mut ChaCha8Rng, w: u32, h: u32) -> RgbImage {
         (hf * rng.gen_range(0.22..0.27)) as i32,
     );
     let cy = (hf * 0.40) as i32;
-    if rng.gen_bool(0.3) {
+    if female && rng.gen_bool(0.5) {
         let scarf = *[[40u8, 40, 60], [150, 120, 100], [30, 30, 30], [110, 60, 80]]
             .choose(rng)
             .expect("scarf");

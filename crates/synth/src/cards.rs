@@ -199,14 +199,14 @@ impl<'a> Doc<'a> {
         self.ar(field, value, size, vx, y, Align::Right, max_w)
     }
 
-    fn photo(&mut self, area: Rect, faces: &[std::path::PathBuf], grey: bool) {
+    fn photo(&mut self, area: Rect, faces: &[std::path::PathBuf], grey: bool, female: bool) {
         let a = Rect::new(
             area.x0 * self.w + self.shift.0,
             area.y0 * self.h + self.shift.1,
             area.x1 * self.w + self.shift.0,
             area.y1 * self.h + self.shift.1,
         );
-        art::face_photo(&mut self.img, self.rng, a, faces, grey);
+        art::face_photo(&mut self.img, self.rng, a, faces, grey, female);
         self.face = Some(a.quad());
     }
 
@@ -381,7 +381,12 @@ fn id_front(
     }
     d.label("جمهورية مصر العربية", 0.065, 0.66, 0.11, Align::Center);
     d.label("بطاقة تحقيق الشخصية", 0.06, 0.66, 0.20, Align::Center);
-    d.photo(Rect::new(0.04, 0.10, 0.29, 0.70), faces, true);
+    d.photo(
+        Rect::new(0.04, 0.10, 0.29, 0.70),
+        faces,
+        true,
+        p.gender == people::Gender::Female,
+    );
     let key = p.id_key.clone();
     d.en(
         Some("idKey"),
@@ -679,7 +684,12 @@ fn passport(
     );
     d.label("جواز سفر", 0.045, 0.97, 0.15, Align::Right);
     d.en(None, "PASSPORT", 0.035, 0.03, 0.15, Align::Left, 0.3, true);
-    d.photo(Rect::new(0.04, 0.2, 0.27, 0.66), faces, false);
+    d.photo(
+        Rect::new(0.04, 0.2, 0.27, 0.66),
+        faces,
+        false,
+        p.gender == people::Gender::Female,
+    );
     let x = 0.31;
     let small = 0.022;
     let val = 0.032;
@@ -806,7 +816,12 @@ fn driving_license(
         0.4,
         true,
     );
-    d.photo(Rect::new(0.03, 0.2, 0.23, 0.62), faces, true);
+    d.photo(
+        Rect::new(0.03, 0.2, 0.23, 0.62),
+        faces,
+        true,
+        p.gender == people::Gender::Female,
+    );
     let r = 0.96;
     let s = 0.052;
     d.ar(
