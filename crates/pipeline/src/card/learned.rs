@@ -29,6 +29,15 @@ pub struct LearnedParams {
     /// Half-size of the window around a peak averaged for its sub-cell position. Default
     /// 2 (a 5 x 5 window): covers the trained Gaussian (sigma 1.5 cells) to about 1.5 sigma.
     pub peak_window: usize,
+    /// Smallest summed heat a corner peak may have. Default 0.005: the shipped net fires
+    /// only 0.005-0.1 on some corners it cannot tell apart (it spreads them over the
+    /// channels), while its background stays near 1e-4; the edge check in
+    /// [`super::refine`] then vets the quad.
+    pub min_peak: f32,
+    /// Peaks combined into card hypotheses (every four of them). Default 6: 15 quads to
+    /// refine and score, about a millisecond; the net's true corners are within its top
+    /// six peaks on the validation renders that failed with the top four.
+    pub max_peaks: usize,
 }
 
 impl Default for LearnedParams {
@@ -37,6 +46,8 @@ impl Default for LearnedParams {
             input_size: 256,
             min_peak_separation: 3.0,
             peak_window: 2,
+            min_peak: 0.005,
+            max_peaks: 6,
         }
     }
 }
@@ -85,35 +96,87 @@ impl LearnedLocator {
         self.size
     }
 
-    /// The coarse card, corners in the card's own order; `None` when fewer than four
-    /// corner peaks form a convex quad.
-    pub fn locate(
-        &mut self,
-        image: &RgbImage,
-        p: &LearnedParams,
-    ) -> Result<Option<Candidate>, RuntimeError> {
+    /// Runs the net on `image`; the heatmaps are kept for decoding and for orienting a
+    /// quad found another way.
+    pub fn run(&mut self, image: &RgbImage) -> Result<LearnedOutput, RuntimeError> {
         let (input, scale) = letterbox(image, self.size);
         let heat = self.model.run_f32(input.view().into_dyn())?;
         let shape = heat.shape().to_vec();
-        if shape.len() != 4 || shape[1] != 4 {
+        if shape.len() != 4 || shape[1] != 4 || shape[3] == 0 {
             return Err(RuntimeError::Shape {
                 model: self.model.name().to_string(),
                 what: "output",
                 detail: format!("{shape:?}"),
             });
         }
-        let maps = Heatmaps {
-            data: heat.view(),
+        Ok(LearnedOutput {
             h: shape[2],
             w: shape[3],
-        };
-        let stride = self.size as f32 / maps.w as f32;
-        Ok(decode(&maps, p).map(|(cells, confidence)| Candidate {
-            // Cell (i + 0.5) * stride is the input pixel; / scale the photo pixel.
-            quad: cells.map(|[x, y]| [(x + 0.5) * stride / scale, (y + 0.5) * stride / scale]),
-            confidence,
-            oriented: true,
-        }))
+            stride: self.size as f32 / shape[3] as f32,
+            heat,
+            scale,
+        })
+    }
+}
+
+/// The net's heatmaps for one photo and the mapping back to photo pixels.
+pub struct LearnedOutput {
+    heat: ndarray::ArrayD<f32>,
+    h: usize,
+    w: usize,
+    /// Input pixels per heatmap cell.
+    stride: f32,
+    /// Input pixels per photo pixel.
+    scale: f32,
+}
+
+impl LearnedOutput {
+    fn maps(&self) -> Heatmaps<'_> {
+        Heatmaps {
+            data: self.heat.view(),
+            h: self.h,
+            w: self.w,
+        }
+    }
+
+    fn to_photo(&self, c: Point) -> Point {
+        // Cell (i + 0.5) * stride is the input pixel; / scale the photo pixel.
+        [
+            (c[0] + 0.5) * self.stride / self.scale,
+            (c[1] + 0.5) * self.stride / self.scale,
+        ]
+    }
+
+    fn to_cell(&self, p: Point) -> Point {
+        [
+            p[0] * self.scale / self.stride - 0.5,
+            p[1] * self.scale / self.stride - 0.5,
+        ]
+    }
+
+    /// Card hypotheses, corners in the card's own order, the top four peaks' quad first;
+    /// empty when fewer than four corner peaks form a convex quad. The confidence is the
+    /// mean summed heat at the four corners (is there a corner here, whichever it is).
+    pub fn decode(&self, p: &LearnedParams) -> Vec<Candidate> {
+        decode(&self.maps(), p)
+            .into_iter()
+            .map(|(cells, confidence)| Candidate {
+                quad: cells.map(|c| self.to_photo(c)),
+                confidence,
+                oriented: true,
+            })
+            .collect()
+    }
+
+    /// Reorders a quad found by other means (corners clockwise in image order) so that it
+    /// starts at the card's top-left, by the same channel vote as [`decode`]; returns it
+    /// with the mean summed heat at its corners.
+    pub fn orient(&self, q: &Quad) -> (Quad, f32) {
+        let maps = self.maps();
+        let ring: Quad = clockwise(*q).map(|p| self.to_cell(p));
+        let r = best_rotation(&maps, &ring);
+        let quad = std::array::from_fn(|k| clockwise(*q)[(k + r) % 4]);
+        (quad, corner_evidence(&maps, &ring))
     }
 }
 
@@ -183,8 +246,10 @@ impl Heatmaps<'_> {
         self.data[IxDyn(&[0, k, y, x])]
     }
 
+    /// Evidence of any corner: the channels' sum (the net splits a corner it cannot
+    /// name between channels, so their maximum would undercount it).
     fn any(&self, y: usize, x: usize) -> f32 {
-        (0..4).map(|k| self.at(k, y, x)).fold(0.0, f32::max)
+        (0..4).map(|k| self.at(k, y, x)).sum()
     }
 
     /// Channel `k` near a fractional cell: the largest value in the 3 x 3 cells around it.
@@ -200,19 +265,19 @@ impl Heatmaps<'_> {
     }
 }
 
-/// Corners (in heatmap cells, card order) and confidence from the heatmaps.
-pub fn decode(maps: &Heatmaps<'_>, p: &LearnedParams) -> Option<(Quad, f32)> {
+/// Card hypotheses from the heatmaps: corners in heatmap cells (card order) with their
+/// corner evidence, the four strongest peaks' quad first. Empty when there is no card.
+pub fn decode(maps: &Heatmaps<'_>, p: &LearnedParams) -> Vec<(Quad, f32)> {
     let (h, w) = (maps.h, maps.w);
     if h < 3 || w < 3 {
-        return None;
+        return Vec::new();
     }
     // Local maxima of the channels' maximum, strongest first.
     let mut peaks: Vec<(f32, usize, usize)> = Vec::new();
     for y in 0..h {
         for x in 0..w {
             let v = maps.any(y, x);
-            // Values under 0.02 are background: no trained corner peaks that low.
-            if v < 0.02 {
+            if v < p.min_peak {
                 continue;
             }
             let mut is_max = true;
@@ -236,7 +301,7 @@ pub fn decode(maps: &Heatmaps<'_>, p: &LearnedParams) -> Option<(Quad, f32)> {
         }
     }
     peaks.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let mut chosen: Vec<Point> = Vec::with_capacity(4);
+    let mut chosen: Vec<Point> = Vec::with_capacity(p.max_peaks);
     for &(_, y, x) in &peaks {
         let c = subcell(maps, y, x, p.peak_window);
         let far = chosen.iter().all(|q| {
@@ -245,27 +310,50 @@ pub fn decode(maps: &Heatmaps<'_>, p: &LearnedParams) -> Option<(Quad, f32)> {
         });
         if far {
             chosen.push(c);
-            if chosen.len() == 4 {
+            if chosen.len() == p.max_peaks.max(4) {
                 break;
             }
         }
     }
-    if chosen.len() < 4 {
-        return None;
+    // Every convex quad of four of the strongest peaks, strongest first (the first is
+    // the top four): a spurious peak can outrank a corner the net barely saw.
+    let n = chosen.len();
+    let mut out = Vec::new();
+    for a in 0..n {
+        for b in a + 1..n {
+            for c in b + 1..n {
+                for d in c + 1..n {
+                    if let Some(q) = quad_of(maps, [chosen[a], chosen[b], chosen[c], chosen[d]]) {
+                        out.push(q);
+                    }
+                }
+            }
+        }
     }
+    out
+}
+
+/// The four points as a convex quad in the card's order, with its corner evidence.
+fn quad_of(maps: &Heatmaps<'_>, mut pts: [Point; 4]) -> Option<(Quad, f32)> {
     // Image order: clockwise around the centroid.
-    let cx = chosen.iter().map(|c| c[0]).sum::<f32>() / 4.0;
-    let cy = chosen.iter().map(|c| c[1]).sum::<f32>() / 4.0;
-    chosen.sort_by(|a, b| {
+    let cx = pts.iter().map(|c| c[0]).sum::<f32>() / 4.0;
+    let cy = pts.iter().map(|c| c[1]).sum::<f32>() / 4.0;
+    pts.sort_by(|a, b| {
         let ta = (a[1] - cy).atan2(a[0] - cx);
         let tb = (b[1] - cy).atan2(b[0] - cx);
         ta.total_cmp(&tb)
     });
-    let ring: Quad = clockwise([chosen[0], chosen[1], chosen[2], chosen[3]]);
+    let ring: Quad = clockwise(pts);
     if !is_convex(&ring) || polygon_area(&ring) < 4.0 {
         return None;
     }
-    // Orientation: the rotation whose channel values at the assigned corners sum highest.
+    let r = best_rotation(maps, &ring);
+    let quad: Quad = std::array::from_fn(|k| ring[(k + r) % 4]);
+    Some((quad, corner_evidence(maps, &ring)))
+}
+
+/// The rotation `r` for which channel `k` at corner `(k + r) % 4` sums highest.
+fn best_rotation(maps: &Heatmaps<'_>, ring: &Quad) -> usize {
     let (mut best_r, mut best_s) = (0, f32::MIN);
     for r in 0..4 {
         let s: f32 = (0..4).map(|k| maps.near(k, ring[(k + r) % 4])).sum();
@@ -274,11 +362,18 @@ pub fn decode(maps: &Heatmaps<'_>, p: &LearnedParams) -> Option<(Quad, f32)> {
             best_r = r;
         }
     }
-    let quad: Quad = std::array::from_fn(|k| ring[(k + best_r) % 4]);
-    Some((quad, best_s / 4.0))
+    best_r
 }
 
-/// Weighted centroid of the channels' maximum in a window around a peak cell.
+/// Mean over the corners of the summed heat near each (each capped at 1).
+fn corner_evidence(maps: &Heatmaps<'_>, ring: &Quad) -> f32 {
+    ring.iter()
+        .map(|&c| (0..4).map(|k| maps.near(k, c)).sum::<f32>().min(1.0))
+        .sum::<f32>()
+        / 4.0
+}
+
+/// Weighted centroid of the channels' sum in a window around a peak cell.
 fn subcell(maps: &Heatmaps<'_>, y: usize, x: usize, half: usize) -> Point {
     let (mut sx, mut sy, mut sw) = (0f32, 0f32, 0f32);
     let y0 = y.saturating_sub(half);
@@ -340,7 +435,9 @@ mod tests {
             h: 64,
             w: 64,
         };
-        let (q, conf) = decode(&maps, &LearnedParams::default()).expect("card");
+        let found = decode(&maps, &LearnedParams::default());
+        assert_eq!(found.len(), 1, "four peaks make one quad");
+        let (q, conf) = found[0];
         for (got, want) in q.iter().zip(corners) {
             assert!(
                 (got[0] - want[0]).abs() < 0.3 && (got[1] - want[1]).abs() < 0.3,
@@ -359,7 +456,7 @@ mod tests {
             h: 64,
             w: 64,
         };
-        assert!(decode(&maps, &LearnedParams::default()).is_none());
+        assert!(decode(&maps, &LearnedParams::default()).is_empty());
     }
 
     #[test]

@@ -67,6 +67,10 @@ pub struct CardLocatorParams {
     /// 0.35: see [`learned::LearnedParams`] and benches/results/card.md for where the
     /// scores of cards and of card-less photos fall.
     pub min_confidence: f32,
+    /// Above this confidence the classical finder is not tried as well. Default 0.8: a
+    /// card whose four corners the net sees (evidence near 1) and whose sides are straight
+    /// edges (support above 0.6) scores over it; anything less is worth a second opinion.
+    pub sure_confidence: f32,
     /// Smallest card area as a share of the photo. Default 0.02: a card that small has
     /// text under 5 px, unreadable anyway; smaller candidates are background clutter.
     pub min_area_fraction: f32,
@@ -80,6 +84,7 @@ impl Default for CardLocatorParams {
         CardLocatorParams {
             canonical_width: 1000,
             min_confidence: 0.35,
+            sure_confidence: 0.8,
             min_area_fraction: 0.02,
             classical: ClassicalParams::default(),
             learned: LearnedParams::default(),
@@ -188,33 +193,37 @@ impl CardLocator {
 
     /// Finds the card in `image`. `aspect` is the document's width over height
     /// ([`ID1_ASPECT`], [`TD3_ASPECT`]). Fails with 3011 when no card is found.
+    ///
+    /// With the model, every quad of four of its strongest corner peaks is refined and
+    /// scored; when none scores over [`CardLocatorParams::sure_confidence`], the classical
+    /// finder's quad is tried too, oriented by the model's heatmaps. The best is kept. The
+    /// confidence is the mean of the corner evidence (heatmaps, or the classical shape
+    /// score without a model) and the refined outline's edge support.
     pub fn locate(&mut self, image: &RgbImage, aspect: f32) -> Result<LocatedCard, PipelineError> {
         let p = &self.params;
-        let candidate = match self.model.as_mut() {
-            Some(model) => model
-                .locate(image, &p.learned)
-                .map_err(PipelineError::inference)?,
-            None => classical::locate(image, aspect, p.min_area_fraction, &p.classical),
+        let learned = match self.model.as_mut() {
+            Some(model) => Some(model.run(image).map_err(PipelineError::inference)?),
+            None => None,
         };
-        let Some(mut found) = candidate else {
+        let mut best: Option<Candidate> = None;
+        if let Some(o) = learned.as_ref() {
+            for c in o.decode(&p.learned) {
+                keep_best(&mut best, self.assess(image, c, aspect, Some(o)));
+            }
+        }
+        if best.is_none_or(|b| b.confidence < p.sure_confidence) {
+            let classical = classical::locate(image, aspect, p.min_area_fraction, &p.classical);
+            let c = classical.and_then(|c| self.assess(image, c, aspect, learned.as_ref()));
+            keep_best(&mut best, c);
+        }
+        let Some(found) = best else {
             return Err(no_card("no card-shaped region in the photo"));
         };
-        let (w, h) = (image.width() as f32, image.height() as f32);
-        let area = polygon_area(&found.quad);
-        if area < p.min_area_fraction * w * h {
-            return Err(no_card("the best card candidate is too small"));
-        }
         if found.confidence < p.min_confidence {
             return Err(no_card(format!(
                 "no card found (best confidence {:.2})",
                 found.confidence
             )));
-        }
-        if let Some(q) = refine::refine(image, &found.quad, &p.refine) {
-            found.quad = q;
-        }
-        if !found.oriented {
-            found.quad = long_side_first(found.quad, aspect);
         }
         let height = ((p.canonical_width as f32 / aspect).round() as u32).max(1);
         let rectified = perspective_crop(image, &found.quad, p.canonical_width, height)
@@ -225,6 +234,47 @@ impl CardLocator {
             confidence: found.confidence,
             rectified,
         })
+    }
+
+    /// Refines, orients and scores a coarse candidate; `None` when it is too small.
+    fn assess(
+        &self,
+        image: &RgbImage,
+        mut c: Candidate,
+        aspect: f32,
+        learned: Option<&learned::LearnedOutput>,
+    ) -> Option<Candidate> {
+        let p = &self.params;
+        let (w, h) = (image.width() as f32, image.height() as f32);
+        if polygon_area(&c.quad) < p.min_area_fraction * w * h {
+            return None;
+        }
+        let refined = refine::refine(image, &c.quad, &p.refine);
+        if let Some(r) = refined {
+            c.quad = r.quad;
+        }
+        let support = refined.map_or(0.0, |r| r.edge_support);
+        match learned {
+            Some(o) => {
+                let (q, evidence) = o.orient(&c.quad);
+                if !c.oriented {
+                    c.quad = q;
+                    c.oriented = true;
+                }
+                c.confidence = evidence;
+            }
+            None => c.quad = long_side_first(c.quad, aspect),
+        }
+        c.confidence = 0.5 * (c.confidence + support);
+        Some(c)
+    }
+}
+
+fn keep_best(best: &mut Option<Candidate>, c: Option<Candidate>) {
+    if let Some(c) = c {
+        if best.is_none_or(|b| c.confidence > b.confidence) {
+            *best = Some(c);
+        }
     }
 }
 

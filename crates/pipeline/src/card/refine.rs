@@ -52,6 +52,16 @@ impl Default for RefineParams {
     }
 }
 
+/// A refined quad and how well the photo supports it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Refined {
+    /// Same corner order as the coarse quad.
+    pub quad: Quad,
+    /// Share of the edge samples (all four sides) lying on their fitted line: near 1 for
+    /// a card's straight outline, low for a quad laid over texture or a face.
+    pub edge_support: f32,
+}
+
 /// A line `n . x = c` with unit normal `n`.
 #[derive(Debug, Clone, Copy)]
 struct Line {
@@ -60,7 +70,7 @@ struct Line {
 }
 
 /// The refined quad (same corner order), or `None` when refinement is off or failed.
-pub fn refine(image: &RgbImage, q: &Quad, p: &RefineParams) -> Option<Quad> {
+pub fn refine(image: &RgbImage, q: &Quad, p: &RefineParams) -> Option<Refined> {
     if !p.enabled {
         return None;
     }
@@ -71,17 +81,21 @@ pub fn refine(image: &RgbImage, q: &Quad, p: &RefineParams) -> Option<Quad> {
         return None;
     }
     let coarse = (short * p.search_fraction).max(p.fine_search_px);
-    let first = refine_once(image, q, coarse, p)?;
-    let fine = refine_once(image, &first, p.fine_search_px, p).unwrap_or(first);
+    let (first, _) = refine_once(image, q, coarse, p)?;
+    let (fine, support) = refine_once(image, &first, p.fine_search_px, p).unwrap_or((first, 0.0));
     let limit = short * p.max_corner_move;
     if (0..4).all(|i| distance(q[i], fine[i]) <= limit) {
-        Some(fine)
+        Some(Refined {
+            quad: fine,
+            edge_support: support,
+        })
     } else {
         None
     }
 }
 
-fn refine_once(image: &RgbImage, q: &Quad, radius: f32, p: &RefineParams) -> Option<Quad> {
+/// One search-and-fit pass; returns the quad and the share of samples on the lines.
+fn refine_once(image: &RgbImage, q: &Quad, radius: f32, p: &RefineParams) -> Option<(Quad, f32)> {
     // Sign of the quad's winding, so normals point out of the card either way.
     let twice: f32 = (0..4)
         .map(|i| q[i][0] * q[(i + 1) % 4][1] - q[(i + 1) % 4][0] * q[i][1])
@@ -91,16 +105,24 @@ fn refine_once(image: &RgbImage, q: &Quad, radius: f32, p: &RefineParams) -> Opt
         n: [0.0, 0.0],
         c: 0.0,
     }; 4];
+    let mut on_line = 0usize;
     for (k, line) in lines.iter_mut().enumerate() {
         let (a, b) = (q[k], q[(k + 1) % 4]);
-        *line = side_line(image, a, b, outward, radius, p).unwrap_or_else(|| line_through(a, b));
+        *line = match side_line(image, a, b, outward, radius, p) {
+            Some((l, n)) => {
+                on_line += n;
+                l
+            }
+            None => line_through(a, b),
+        };
     }
+    let support = on_line as f32 / (4 * p.samples_per_side.max(1)) as f32;
     let mut out = *q;
     for (k, corner) in out.iter_mut().enumerate() {
         // Corner k joins side k-1 (ending at it) and side k (starting at it).
         *corner = intersect(lines[(k + 3) % 4], lines[k])?;
     }
-    Some(out)
+    Some((out, support))
 }
 
 fn line_through(a: Point, b: Point) -> Line {
@@ -143,7 +165,8 @@ fn luma(image: &RgbImage, x: f32, y: f32) -> f32 {
 }
 
 /// Fits the card side near segment `a`-`b`: edge points along the normal, then a robust
-/// line. `None` when too few strong edge points are found.
+/// line, with the number of points within the robust scale of it. `None` when too few
+/// strong edge points are found.
 fn side_line(
     image: &RgbImage,
     a: Point,
@@ -151,7 +174,7 @@ fn side_line(
     outward: f32,
     radius: f32,
     p: &RefineParams,
-) -> Option<Line> {
+) -> Option<(Line, usize)> {
     let (w, h) = (image.width() as f32, image.height() as f32);
     let d = [b[0] - a[0], b[1] - a[1]];
     let len = (d[0] * d[0] + d[1] * d[1]).sqrt();
@@ -222,7 +245,14 @@ fn side_line(
     if points.len() < p.min_points {
         return None;
     }
-    fit_line_robust(&points, p.robust_scale_px)
+    let line = fit_line_robust(&points, p.robust_scale_px)?;
+    let inliers = points
+        .iter()
+        .filter(|(pt, _)| {
+            (line.n[0] * pt[0] + line.n[1] * pt[1] - line.c).abs() <= p.robust_scale_px
+        })
+        .count();
+    Some((line, inliers))
 }
 
 /// Weighted total-least-squares line, reweighted by Tukey's biweight a few times.
@@ -287,7 +317,9 @@ mod tests {
             }
         }
         let rough: Quad = [[84.0, 97.0], [236.0, 104.0], [243.0, 196.0], [77.0, 203.0]];
-        let q = refine(&img, &rough, &RefineParams::default()).expect("refined");
+        let r = refine(&img, &rough, &RefineParams::default()).expect("refined");
+        assert!(r.edge_support > 0.9, "{r:?}");
+        let q = r.quad;
         let truth: Quad = [[80.0, 100.0], [240.0, 100.0], [240.0, 200.0], [80.0, 200.0]];
         for (got, want) in q.iter().zip(truth) {
             assert!(distance(*got, want) < 1.0, "{q:?}");
