@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod console;
 pub mod engine;
 pub mod envelope;
 pub mod input;
@@ -61,6 +62,10 @@ pub fn router(state: AppState) -> Router {
         .route("/ready", get(probes::ready))
         .route("/metrics", get(probes::metrics))
         .route("/openapi.json", get(probes::openapi))
+        .route("/console", get(console::index))
+        .route("/console/", get(console::index))
+        .route("/console/app.js", get(console::app_js))
+        .route("/console/style.css", get(console::style_css))
         .fallback(ocr::not_found)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(axum::middleware::from_fn_with_state(

@@ -146,6 +146,26 @@ impl TestServer {
         }
     }
 
+    /// Logs in an existing user and returns a [`Tenant`] handle for requests.
+    pub async fn tenant_token(&self, key: &str, user: &str, password: &str) -> Tenant {
+        let resp = self
+            .client
+            .post(self.url("/api/credentials/Login"))
+            .header("ApiKey", key)
+            .json(&json!({ "userNameOrEmailAddress": user, "password": password }))
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = envelope(resp).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        Tenant {
+            name: String::new(),
+            key: key.to_string(),
+            token: body["data"]["accessToken"].as_str().unwrap().to_string(),
+            refresh: body["data"]["refreshToken"].as_str().unwrap().to_string(),
+        }
+    }
+
     pub async fn post_json(
         &self,
         path: &str,
