@@ -1,0 +1,376 @@
+//! `/v1/ocr/passport`: the machine readable zone of a passport data page (TD3) or an ID
+//! card (TD1, TD2), in a photo.
+//!
+//! Stages, in order:
+//! 1. [`text_detect`](crate::ocr::text_detect) on a downscaled copy finds text lines.
+//! 2. [`locate`] joins them into rows and picks chains of 2 or 3 parallel, equally
+//!    spaced, left-aligned long rows: the candidate zones.
+//! 3. [`recognize`] cuts each line upright at the recogniser's height from the full
+//!    image and reads it over the MRZ alphabet only, keeping each character's
+//!    probabilities.
+//! 4. [`zone`] fits each line to 30/36/44 characters and parses it with
+//!    [`hawiya_documents::mrz`] (check digits, look-alike repairs, dates, issues); the
+//!    recogniser's runner-up symbols repair what a check digit confirms. The format and
+//!    zone with the most check digits holding win; if none is perfect, the image is also
+//!    read upside down.
+//! 5. [`extraction`] turns the parsed zone into the api.md fields, issues and extras.
+
+pub mod locate;
+pub mod recognize;
+pub mod zone;
+
+use chrono::NaiveDate;
+use image::RgbImage;
+use serde_json::json;
+
+use crate::error::PipelineError;
+use crate::extraction::Extraction;
+use crate::geometry::Quad;
+use crate::models::ModelFile;
+use crate::ocr::text_detect::{self, LimitType, TextDetectParams, TextDetectorModel};
+use crate::ocr::text_recognize::TextRecognizerModel;
+use crate::runtime::RuntimeError;
+use crate::worker::Worker;
+use hawiya_documents::mrz::{Mrz, MrzFormat};
+use hawiya_documents::Code;
+use locate::{LocateParams, Row, ZoneCandidate};
+use recognize::{LineRead, MrzClasses, MrzRecognizeParams};
+use zone::{Zone, ZoneParams};
+
+/// Why no MRZ came out of an image.
+#[derive(Debug, thiserror::Error)]
+pub enum MrzError {
+    #[error("no machine readable zone found")]
+    NotFound,
+    #[error("machine readable zone unreadable: {passed} of {total} check digits hold")]
+    Unreadable { passed: usize, total: usize },
+    #[error("model {0} is not loaded in this worker")]
+    ModelNotLoaded(ModelFile),
+    #[error("the recogniser's dictionary lacks part of the MRZ alphabet")]
+    Alphabet,
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+}
+
+impl From<MrzError> for PipelineError {
+    fn from(e: MrzError) -> Self {
+        match e {
+            MrzError::NotFound | MrzError::Unreadable { .. } => {
+                PipelineError::document(Code::InvalidMrz, e.to_string())
+            }
+            // A missing or failing model is the server's fault, not the client's.
+            MrzError::ModelNotLoaded(_) | MrzError::Alphabet | MrzError::Runtime(_) => {
+                PipelineError::inference(e)
+            }
+        }
+    }
+}
+
+/// Parameters of the passport reader.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PassportParams {
+    /// Detection runs on the image scaled so its long side is `limit_side_len`. Default
+    /// 960 ([`LimitType::Max`]): MRZ lines are the largest text on the page after the
+    /// names and stay separate lines at this size, and detection costs grow with the
+    /// area (the default 736-short-side setting made a 1280 x 960 photo cost twice as
+    /// much for no gain on the zone).
+    pub detect: TextDetectParams,
+    pub locate: LocateParams,
+    pub recognize: MrzRecognizeParams,
+    pub zone: ZoneParams,
+    /// Read the image upside down too when the upright reading is not perfect. Default
+    /// true: documents photographed rotated by 180 degrees are common, and the second
+    /// pass costs only a recognition of the candidate lines.
+    pub try_upside_down: bool,
+    /// A zone is accepted when at least this share of its check digits hold. Default
+    /// 0.5: random text passes a check digit one time in ten, so half of 4 or 5 is
+    /// already strong evidence of an MRZ, and a real one with a damaged field still
+    /// returns its other fields with 3013 issues.
+    pub min_check_share: f32,
+    /// "Today" for the expiry check and the century of dates. Default `None`: the
+    /// system clock (tests fix it).
+    pub today: Option<NaiveDate>,
+}
+
+impl Default for PassportParams {
+    fn default() -> Self {
+        PassportParams {
+            detect: TextDetectParams {
+                limit_side_len: 960,
+                limit_type: LimitType::Max,
+                ..TextDetectParams::default()
+            },
+            locate: LocateParams::default(),
+            recognize: MrzRecognizeParams::default(),
+            zone: ZoneParams::default(),
+            try_upside_down: true,
+            min_check_share: 0.5,
+            today: None,
+        }
+    }
+}
+
+/// A zone as read from an image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MrzRead {
+    pub zone: Zone,
+    /// Each line's quad in image pixels, top to bottom in reading direction.
+    pub line_quads: Vec<Quad>,
+    /// Mean share of MRZ-alphabet characters over the lines (1 for a clean MRZ).
+    pub mrz_ratio: f32,
+}
+
+impl MrzRead {
+    /// The quad around the zone (tl, tr, br, bl in reading direction).
+    pub fn outline(&self) -> Quad {
+        let (first, last) = (
+            self.line_quads[0],
+            self.line_quads[self.line_quads.len() - 1],
+        );
+        [first[0], first[1], last[2], last[3]]
+    }
+}
+
+/// Reads the MRZ of `image` with the worker's PP-OCR models.
+pub fn read(worker: &mut Worker, image: &RgbImage) -> Result<Extraction, PipelineError> {
+    read_params(worker, image, &PassportParams::default())
+}
+
+/// [`read`] with explicit parameters.
+pub fn read_params(
+    worker: &mut Worker,
+    image: &RgbImage,
+    params: &PassportParams,
+) -> Result<Extraction, PipelineError> {
+    let models = &mut worker.models;
+    let detector = models
+        .text_detector
+        .as_mut()
+        .ok_or(MrzError::ModelNotLoaded(ModelFile::TextDetect))?;
+    let recognizer = models
+        .text_recognizer
+        .as_mut()
+        .ok_or(MrzError::ModelNotLoaded(ModelFile::TextRecognizeLatin))?;
+    let read = read_mrz(detector, recognizer, image, params)?;
+    Ok(extraction(&read))
+}
+
+/// Finds and reads the MRZ with any detector and recogniser (tests use fakes).
+pub fn read_mrz<D, R>(
+    detector: &mut D,
+    recognizer: &mut R,
+    image: &RgbImage,
+    params: &PassportParams,
+) -> Result<MrzRead, MrzError>
+where
+    D: TextDetectorModel + ?Sized,
+    R: TextRecognizerModel + ?Sized,
+{
+    let classes = MrzClasses::from_charset(recognizer.charset()).ok_or(MrzError::Alphabet)?;
+    let today = params
+        .today
+        .unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let detected = text_detect::detect(detector, image, &params.detect)?;
+    let quads: Vec<Quad> = detected.iter().map(|d| d.quad).collect();
+    let rows = locate::rows_from_quads(&quads, &params.locate);
+    let mut best: Option<MrzRead> = None;
+    let orientations: &[bool] = if params.try_upside_down {
+        &[false, true]
+    } else {
+        &[false]
+    };
+    for &flip in orientations {
+        let oriented: Vec<Row> = if flip {
+            rows.iter().map(Row::flipped).collect()
+        } else {
+            rows.clone()
+        };
+        let zones = locate::candidate_zones(&oriented, &params.locate);
+        if let Some(found) = read_zones(recognizer, &classes, image, &zones, today, params)? {
+            if best.as_ref().is_none_or(|b| better(&found, b)) {
+                best = Some(found);
+            }
+        }
+        if best.as_ref().is_some_and(|b| b.zone.all_pass()) {
+            break;
+        }
+    }
+    let best = best.ok_or(MrzError::NotFound)?;
+    let total = best.zone.total();
+    if (best.zone.passed() as f32) < params.min_check_share * total as f32 {
+        return Err(MrzError::Unreadable {
+            passed: best.zone.passed(),
+            total,
+        });
+    }
+    Ok(best)
+}
+
+/// Orders readings: more check digits holding, then more MRZ-like text, then cheaper
+/// length edits.
+fn better(a: &MrzRead, b: &MrzRead) -> bool {
+    let key = |r: &MrzRead| (r.zone.passed(), r.mrz_ratio, -r.zone.fit_cost);
+    key(a) > key(b)
+}
+
+/// Recognises the lines of each candidate zone and keeps the best fitting format.
+fn read_zones<R: TextRecognizerModel + ?Sized>(
+    recognizer: &mut R,
+    classes: &MrzClasses,
+    image: &RgbImage,
+    zones: &[ZoneCandidate],
+    today: NaiveDate,
+    params: &PassportParams,
+) -> Result<Option<MrzRead>, MrzError> {
+    let mut best: Option<MrzRead> = None;
+    for candidate in zones {
+        let lines: Vec<LineRead> = recognize::read_lines(
+            recognizer,
+            classes,
+            image,
+            &candidate.lines,
+            &params.recognize,
+        )?;
+        let mrz_ratio = lines.iter().map(|l| l.mrz_ratio).sum::<f32>() / lines.len().max(1) as f32;
+        if let Some(zone) = zone::assemble(&lines, today, &params.zone) {
+            let read = MrzRead {
+                zone,
+                line_quads: candidate.lines.clone(),
+                mrz_ratio,
+            };
+            if best.as_ref().is_none_or(|b| better(&read, b)) {
+                best = Some(read);
+            }
+        }
+        if best.as_ref().is_some_and(|b| b.zone.all_pass()) {
+            break;
+        }
+    }
+    Ok(best)
+}
+
+/// `(line, start, end)`: characters `start..end` of a line.
+type Span = (usize, usize, usize);
+
+/// Where each api.md field is printed in the zone (ICAO 9303 part 4-6 layouts), for
+/// its confidence and box. A TD1/TD2 long number's extension is left out.
+fn field_spans(format: MrzFormat) -> [(&'static str, Span); 8] {
+    match format {
+        MrzFormat::Td3 | MrzFormat::Td2 => [
+            ("passport_no", (1, 0, 9)),
+            ("name", (0, 5, format.line_width())),
+            ("nationality", (1, 10, 13)),
+            ("country_code", (0, 2, 5)),
+            ("gender", (1, 20, 21)),
+            ("Date_of_Birth", (1, 13, 19)),
+            ("Date_of_Expiry", (1, 21, 27)),
+            ("doc_Type", (0, 0, 2)),
+        ],
+        MrzFormat::Td1 => [
+            ("passport_no", (0, 5, 14)),
+            ("name", (2, 0, 30)),
+            ("nationality", (1, 15, 18)),
+            ("country_code", (0, 2, 5)),
+            ("gender", (1, 7, 8)),
+            ("Date_of_Birth", (1, 0, 6)),
+            ("Date_of_Expiry", (1, 8, 14)),
+            ("doc_Type", (0, 0, 2)),
+        ],
+    }
+}
+
+/// The quad of characters `a..b` of line `l`.
+fn span_quad(read: &MrzRead, (l, a, b): Span) -> Quad {
+    let q = read.line_quads[l];
+    let reads = &read.zone.reads[l];
+    let n = reads.len();
+    // Character centres along the crop; half a pitch either side.
+    let pitch = if n > 1 {
+        (reads[n - 1].position - reads[0].position) / (n - 1) as f32
+    } else {
+        1.0
+    };
+    let t0 = (reads[a].position - pitch / 2.0).clamp(0.0, 1.0);
+    let t1 = (reads[b.max(a + 1) - 1].position + pitch / 2.0).clamp(0.0, 1.0);
+    let along =
+        |p: [f32; 2], r: [f32; 2], t: f32| [p[0] + (r[0] - p[0]) * t, p[1] + (r[1] - p[1]) * t];
+    [
+        along(q[0], q[1], t0),
+        along(q[0], q[1], t1),
+        along(q[3], q[2], t1),
+        along(q[3], q[2], t0),
+    ]
+}
+
+fn format_name(format: MrzFormat) -> &'static str {
+    match format {
+        MrzFormat::Td1 => "TD1",
+        MrzFormat::Td2 => "TD2",
+        MrzFormat::Td3 => "TD3",
+    }
+}
+
+fn check_name(field: hawiya_documents::mrz::CheckedField) -> &'static str {
+    use hawiya_documents::mrz::CheckedField::*;
+    match field {
+        DocumentNumber => "document_number",
+        BirthDate => "birth_date",
+        ExpiryDate => "expiry_date",
+        OptionalData => "optional_data",
+        Composite => "composite",
+    }
+}
+
+/// The api.md `data` fields, issues and extras of a read zone.
+pub fn extraction(read: &MrzRead) -> Extraction {
+    let zone = &read.zone;
+    let m: &Mrz = &zone.mrz;
+    let iso = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
+    let mut out = Extraction::default();
+    let values = [
+        ("passport_no", json!(m.document_number)),
+        ("name", json!(m.full_name())),
+        ("nationality", json!(m.nationality)),
+        ("country_code", json!(m.issuing_country)),
+        ("gender", json!(m.sex.map(|g| g.code()))),
+        ("Date_of_Birth", json!(iso(m.birth_date))),
+        ("Date_of_Expiry", json!(iso(m.expiry_date))),
+        ("doc_Type", json!(m.document_type)),
+    ];
+    let spans = field_spans(m.format);
+    for (name, value) in values {
+        let field = out.push(name, value);
+        if let Some(&(_, span)) = spans.iter().find(|(n, _)| *n == name) {
+            field.confidence = Some(zone.confidence(span.0, span.1, span.2));
+            field.bbox = Some(span_quad(read, span));
+        }
+    }
+    out.issues = m.issues.clone();
+    let extra = &mut out.extra;
+    extra.insert("mrz_format".into(), json!(format_name(m.format)));
+    extra.insert("mrz_lines".into(), json!(m.lines));
+    extra.insert("mrz_lines_read".into(), json!(zone.recognized));
+    extra.insert("mrz_box".into(), json!(read.outline()));
+    extra.insert(
+        "mrz_checks".into(),
+        serde_json::Value::Object(
+            m.checks
+                .iter()
+                .map(|c| (check_name(c.field).to_string(), json!(c.valid())))
+                .collect(),
+        ),
+    );
+    let corrections: Vec<serde_json::Value> = m
+        .corrections
+        .iter()
+        .map(|c| json!({"line": c.line, "column": c.column, "from": c.from.to_string(), "to": c.to.to_string(), "by": "look_alike"}))
+        .chain(zone.model_corrections.iter().map(|(l, i, f, t)| {
+            json!({"line": l, "column": i, "from": f.to_string(), "to": t.to_string(), "by": "recognizer"})
+        }))
+        .collect();
+    extra.insert("mrz_corrections".into(), json!(corrections));
+    extra.insert("surname".into(), json!(m.surname));
+    extra.insert("given_names".into(), json!(m.given_names));
+    extra.insert("optional_data".into(), json!(m.optional_data));
+    out
+}

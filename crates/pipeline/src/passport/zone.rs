@@ -1,0 +1,470 @@
+//! From recognised lines to a parsed MRZ.
+//!
+//! Parsing, check digits (composite included), look-alike repairs and dates are
+//! [`hawiya_documents::mrz`]'s. This module adds what only the recogniser knows:
+//! - **Length fitting**: CTC recognisers miscount long `<<<<` runs and may read a speck
+//!   at either end. Each line is brought to the format's width by candidate edits (pad or
+//!   trim the trailing filler, grow or shrink a `<` run, drop an end character); the
+//!   candidates of all lines are parsed together and the combination with the most
+//!   check digits holding wins. A character missing inside a field is not invented: no
+//!   edit inserts anything but `<` into a `<` run or at the end.
+//! - **Model alternatives**: where a check digit still fails after the parser's
+//!   look-alike repairs, the recogniser's own runner-up symbols are tried one at a time;
+//!   a substitution is kept only if the parse then has more check digits holding and
+//!   none that held fails (the check digit confirms it).
+
+use chrono::NaiveDate;
+use hawiya_documents::mrz::{self, Mrz, MrzFormat, MrzParams};
+
+use super::recognize::{LineRead, SymbolRead, SYMBOLS};
+
+/// Parameters of fitting and correction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ZoneParams {
+    /// Largest difference between a line's read length and the format's width that
+    /// fitting tries to repair. Default 4: beyond that the line is likely not this
+    /// format (a TD3 line is 8 longer than a TD2 one).
+    pub max_length_error: usize,
+    /// Length candidates kept per line. Default 8: enough for every single-run repair
+    /// of a typical line; the joint search is the product over lines.
+    pub candidates_per_line: usize,
+    /// A runner-up symbol is tried only if its probability is at least this share of
+    /// the read symbol's. Default 0.01: a mod-10 check digit passes one wrong value in
+    /// ten, so only alternatives the model itself finds plausible are offered to it.
+    pub min_alternative_ratio: f32,
+    /// Substitutions from model alternatives at most. Default 2: one per damaged field
+    /// of a typical photo; more and chance agreements of check digits creep in.
+    pub max_model_substitutions: usize,
+    /// The parser's own parameters.
+    pub parse: MrzParams,
+}
+
+impl Default for ZoneParams {
+    fn default() -> Self {
+        ZoneParams {
+            max_length_error: 4,
+            candidates_per_line: 8,
+            min_alternative_ratio: 0.01,
+            max_model_substitutions: 2,
+            parse: MrzParams::default(),
+        }
+    }
+}
+
+/// A parsed zone with the recogniser's evidence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Zone {
+    pub mrz: Mrz,
+    /// Per line, per character: the symbol reads after fitting.
+    pub reads: Vec<Vec<SymbolRead>>,
+    /// The lines as recognised, before fitting.
+    pub recognized: Vec<String>,
+    /// Substitutions taken from the model's alternatives: `(line, column, from, to)`.
+    pub model_corrections: Vec<(usize, usize, char, char)>,
+    /// Total cost of the length edits (0 when every line had the right length).
+    pub fit_cost: f32,
+}
+
+impl Zone {
+    pub fn passed(&self) -> usize {
+        valid_checks(&self.mrz)
+    }
+
+    pub fn total(&self) -> usize {
+        self.mrz.checks.len()
+    }
+
+    pub fn all_pass(&self) -> bool {
+        self.mrz.checks_pass()
+    }
+
+    /// Mean probability of the final characters in `line[a..b]`.
+    pub fn confidence(&self, line: usize, a: usize, b: usize) -> f32 {
+        let text = self.mrz.lines[line].as_bytes();
+        let n = b.saturating_sub(a).max(1);
+        (a..b)
+            .map(|i| self.reads[line][i].prob(text[i]).min(1.0))
+            .sum::<f32>()
+            / n as f32
+    }
+}
+
+fn valid_checks(m: &Mrz) -> usize {
+    m.checks.iter().filter(|c| c.valid()).count()
+}
+
+/// One length-fitted version of a line and what the edits cost.
+#[derive(Debug, Clone)]
+struct Fitted {
+    reads: Vec<SymbolRead>,
+    cost: f32,
+}
+
+fn best_char(s: &SymbolRead) -> u8 {
+    s.best().0
+}
+
+/// Runs of `<` in a read line: `(start, len)`.
+fn filler_runs(reads: &[SymbolRead]) -> Vec<(usize, usize)> {
+    let mut runs = Vec::new();
+    let mut i = 0;
+    while i < reads.len() {
+        if best_char(&reads[i]) == b'<' {
+            let start = i;
+            while i < reads.len() && best_char(&reads[i]) == b'<' {
+                i += 1;
+            }
+            runs.push((start, i - start));
+        } else {
+            i += 1;
+        }
+    }
+    runs
+}
+
+/// Length candidates for one line, cheapest first.
+fn fit_line(reads: &[SymbolRead], width: usize, params: &ZoneParams) -> Vec<Fitted> {
+    let len = reads.len();
+    if len.abs_diff(width) > params.max_length_error {
+        return Vec::new();
+    }
+    let mut out: Vec<Fitted> = Vec::new();
+    let last_pos = reads.last().map_or(1.0, |r| r.position);
+    let runs = filler_runs(reads);
+    if len == width {
+        out.push(Fitted {
+            reads: reads.to_vec(),
+            cost: 0.0,
+        });
+    } else if len < width {
+        let d = width - len;
+        // Missing trailing filler: the commonest loss (faint `<` at the line's end).
+        let mut v = reads.to_vec();
+        v.extend((0..d).map(|_| SymbolRead::inserted_filler(last_pos)));
+        let ends_in_filler = reads.last().is_some_and(|r| best_char(r) == b'<');
+        out.push(Fitted {
+            reads: v,
+            cost: if ends_in_filler { 1.0 } else { 2.5 },
+        });
+        // A run of `<` read too short (CTC merged repeats).
+        for &(start, n) in &runs {
+            let mut v = reads[..start + n].to_vec();
+            let pos = reads[start + n - 1].position;
+            v.extend((0..d).map(|_| SymbolRead::inserted_filler(pos)));
+            v.extend_from_slice(&reads[start + n..]);
+            // Longer runs lose characters more often.
+            out.push(Fitted {
+                reads: v,
+                cost: 1.0 + 1.0 / n as f32 + 0.5 * (d as f32 - 1.0),
+            });
+        }
+        // Two runs each one short.
+        if d == 2 {
+            for (i, &(s1, n1)) in runs.iter().enumerate() {
+                for &(s2, n2) in &runs[i + 1..] {
+                    let mut v = reads[..s1 + n1].to_vec();
+                    v.push(SymbolRead::inserted_filler(reads[s1 + n1 - 1].position));
+                    v.extend_from_slice(&reads[s1 + n1..s2 + n2]);
+                    v.push(SymbolRead::inserted_filler(reads[s2 + n2 - 1].position));
+                    v.extend_from_slice(&reads[s2 + n2..]);
+                    out.push(Fitted {
+                        reads: v,
+                        cost: 2.0 + 1.0 / n1 as f32 + 1.0 / n2 as f32,
+                    });
+                }
+            }
+        }
+    } else {
+        let d = len - width;
+        // Trailing fillers read too many, or specks after the line.
+        let trailing_fill = reads[width..].iter().all(|r| best_char(r) == b'<');
+        out.push(Fitted {
+            reads: reads[..width].to_vec(),
+            cost: if trailing_fill { 1.0 } else { 2.5 },
+        });
+        // A speck or border read before the first character.
+        out.push(Fitted {
+            reads: reads[d..].to_vec(),
+            cost: 2.5,
+        });
+        // A `<` run read too long.
+        for &(start, n) in &runs {
+            if n > d {
+                let mut v = reads[..start + n - d].to_vec();
+                v.extend_from_slice(&reads[start + n..]);
+                out.push(Fitted {
+                    reads: v,
+                    cost: 1.0 + 1.0 / n as f32,
+                });
+            }
+        }
+        // One spurious character anywhere (the least confident one).
+        if d == 1 {
+            if let Some((i, _)) = reads
+                .iter()
+                .enumerate()
+                .min_by(|a, b| a.1.best().1.total_cmp(&b.1.best().1))
+            {
+                let mut v = reads.to_vec();
+                v.remove(i);
+                out.push(Fitted {
+                    reads: v,
+                    cost: 3.0,
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| a.cost.total_cmp(&b.cost));
+    out.truncate(params.candidates_per_line);
+    out
+}
+
+fn text(reads: &[SymbolRead]) -> String {
+    reads.iter().map(|r| best_char(r) as char).collect()
+}
+
+fn parse(lines: &[String], today: NaiveDate, params: &ZoneParams) -> Option<Mrz> {
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    mrz::parse_lines_with(&refs, today, &params.parse).ok()
+}
+
+/// Tries the recogniser's runner-up symbols where check digits fail; keeps only
+/// substitutions that make more check digits hold and break none.
+fn model_alternatives(
+    mut lines: Vec<String>,
+    mut best: Mrz,
+    reads: &[Vec<SymbolRead>],
+    today: NaiveDate,
+    params: &ZoneParams,
+) -> (Mrz, Vec<(usize, usize, char, char)>) {
+    let mut applied = Vec::new();
+    // Plausible alternatives, most plausible first.
+    let mut options: Vec<(f32, usize, usize, u8)> = Vec::new();
+    for (l, line) in reads.iter().enumerate() {
+        for (i, r) in line.iter().enumerate() {
+            let (c, p) = r.best();
+            for (k, &s) in SYMBOLS.iter().enumerate() {
+                let q = r.probs[k];
+                if s != c && q >= p * params.min_alternative_ratio && q > 0.0 {
+                    options.push((q / p.max(1e-9), l, i, s));
+                }
+            }
+        }
+    }
+    options.sort_by(|a, b| b.0.total_cmp(&a.0));
+    while applied.len() < params.max_model_substitutions && !best.checks_pass() {
+        let before: Vec<bool> = best.checks.iter().map(|c| c.valid()).collect();
+        let mut found = None;
+        for &(_, l, i, s) in &options {
+            let mut trial = lines.clone();
+            let mut bytes = trial[l].clone().into_bytes();
+            if bytes[i] == s {
+                continue;
+            }
+            let from = bytes[i] as char;
+            bytes[i] = s;
+            trial[l] = String::from_utf8(bytes).expect("ASCII");
+            let Some(m) = parse(&trial, today, params) else {
+                continue;
+            };
+            let keeps = m
+                .checks
+                .iter()
+                .zip(&before)
+                .all(|(c, was)| c.valid() || !was);
+            if keeps && valid_checks(&m) > valid_checks(&best) {
+                found = Some((trial, m, (l, i, from, s as char)));
+                break;
+            }
+        }
+        let Some((trial, m, change)) = found else {
+            break;
+        };
+        lines = trial;
+        best = m;
+        applied.push(change);
+    }
+    (best, applied)
+}
+
+/// Fits `lines` (top to bottom) to each format of their count, parses every fitting
+/// and returns the one with the most check digits holding; `None` if no format fits.
+pub fn assemble(lines: &[LineRead], today: NaiveDate, params: &ZoneParams) -> Option<Zone> {
+    let recognized: Vec<String> = lines.iter().map(|l| text(&l.symbols)).collect();
+    let mut best: Option<(usize, f32, Zone)> = None;
+    for format in [MrzFormat::Td3, MrzFormat::Td2, MrzFormat::Td1] {
+        if format.line_count() != lines.len() {
+            continue;
+        }
+        let per_line: Vec<Vec<Fitted>> = lines
+            .iter()
+            .map(|l| fit_line(&l.symbols, format.line_width(), params))
+            .collect();
+        if per_line.iter().any(Vec::is_empty) {
+            continue;
+        }
+        let mut choice = vec![0usize; per_line.len()];
+        loop {
+            let reads: Vec<Vec<SymbolRead>> = per_line
+                .iter()
+                .zip(&choice)
+                .map(|(c, &k)| c[k].reads.clone())
+                .collect();
+            let fit_cost: f32 = per_line.iter().zip(&choice).map(|(c, &k)| c[k].cost).sum();
+            let texts: Vec<String> = reads.iter().map(|r| text(r)).collect();
+            if let Some(m) = parse(&texts, today, params) {
+                let score = valid_checks(&m);
+                let better = best
+                    .as_ref()
+                    .is_none_or(|(s, c, _)| score > *s || (score == *s && fit_cost < *c));
+                if better {
+                    best = Some((
+                        score,
+                        fit_cost,
+                        Zone {
+                            mrz: m,
+                            reads,
+                            recognized: recognized.clone(),
+                            model_corrections: Vec::new(),
+                            fit_cost,
+                        },
+                    ));
+                }
+            }
+            let mut k = 0;
+            while k < choice.len() {
+                choice[k] += 1;
+                if choice[k] < per_line[k].len() {
+                    break;
+                }
+                choice[k] = 0;
+                k += 1;
+            }
+            if k == choice.len() {
+                break;
+            }
+        }
+    }
+    let (_, _, mut zone) = best?;
+    if !zone.mrz.checks_pass() {
+        let texts: Vec<String> = zone.reads.iter().map(|r| text(r)).collect();
+        let (m, applied) = model_alternatives(texts, zone.mrz.clone(), &zone.reads, today, params);
+        zone.mrz = m;
+        zone.model_corrections = applied;
+    }
+    Some(zone)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::passport::recognize::symbol_index;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2010, 1, 1).unwrap()
+    }
+
+    /// Reads that spell `text` with probability 0.9 each.
+    fn reads(text: &str) -> Vec<SymbolRead> {
+        text.bytes()
+            .enumerate()
+            .map(|(i, c)| {
+                let mut s = SymbolRead::inserted_filler(i as f32 / text.len() as f32);
+                s.probs[0] = 0.0;
+                s.probs[symbol_index(c).unwrap()] = 0.9;
+                s.observed = true;
+                s
+            })
+            .collect()
+    }
+
+    fn line(text: &str) -> LineRead {
+        LineRead {
+            symbols: reads(text),
+            mrz_ratio: 1.0,
+        }
+    }
+
+    // ICAO 9303 part 4 specimen.
+    const L1: &str = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+    const L2: &str = "L898902C36UTO7408122F1204159ZE184226B<<<<<10";
+
+    #[test]
+    fn the_icao_specimen_passes_every_check() {
+        let z = assemble(&[line(L1), line(L2)], today(), &ZoneParams::default()).unwrap();
+        assert_eq!(z.mrz.lines, vec![L1, L2]);
+        assert!(z.all_pass(), "{:?}", z.mrz.checks);
+        assert_eq!(z.mrz.document_number, "L898902C3");
+    }
+
+    #[test]
+    fn collapsed_and_missing_fillers_are_restored() {
+        // Two `<` lost inside the optional field's run, three at the end of line 1.
+        let l2 = L2.replacen("B<<<<<1", "B<<<1", 1);
+        let z = assemble(
+            &[line(&L1[..41]), line(&l2)],
+            today(),
+            &ZoneParams::default(),
+        )
+        .unwrap();
+        assert_eq!(z.mrz.lines, vec![L1, L2]);
+        assert!(z.all_pass());
+        assert!(z.fit_cost > 0.0);
+    }
+
+    #[test]
+    fn a_missing_digit_inside_a_field_is_not_invented() {
+        // One digit of the birth date lost: no `<` run edit can restore it.
+        let l2 = L2.replacen("7408122", "748122", 1);
+        let z = assemble(&[line(L1), line(&l2)], today(), &ZoneParams::default()).unwrap();
+        assert!(!z.all_pass());
+        assert!(z.mrz.lines[1].len() == 44);
+        assert_ne!(z.mrz.birth_date_raw, "740812");
+    }
+
+    #[test]
+    fn a_model_runner_up_is_taken_only_where_the_check_digit_confirms_it() {
+        // Birth date 740812 read as 740312, with 8 the model's runner-up; 3 and 8 are
+        // no OCR-B look-alikes, so only the model's alternative can repair it.
+        let mut l = line(&L2.replacen("7408122", "7403122", 1));
+        let s = &mut l.symbols[16];
+        s.probs[symbol_index(b'8').unwrap()] = 0.2;
+        // A runner-up elsewhere that no check digit backs stays unused.
+        l.symbols[30].probs[symbol_index(b'7').unwrap()] = 0.3;
+        let z = assemble(&[line(L1), l], today(), &ZoneParams::default()).unwrap();
+        assert_eq!(z.mrz.lines[1], L2);
+        assert!(z.all_pass(), "{:?}", z.mrz.checks);
+        assert_eq!(z.model_corrections, vec![(1, 16, '3', '8')]);
+    }
+
+    #[test]
+    fn an_unconfirmed_error_is_left_and_reported() {
+        let bad = L2.replacen("7408122", "7403122", 1);
+        let z = assemble(&[line(L1), line(&bad)], today(), &ZoneParams::default()).unwrap();
+        assert_eq!(z.mrz.lines[1], bad);
+        assert!(!z.all_pass());
+        assert!(z.mrz.issues.iter().any(|i| i.field == "Date_of_Birth"));
+    }
+
+    #[test]
+    fn td1_is_chosen_for_three_lines() {
+        let lines = [
+            "I<UTOD231458907<<<<<<<<<<<<<<<",
+            "7408122F1204159UTO<<<<<<<<<<<6",
+            "ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
+        ];
+        let z = assemble(&lines.map(line), today(), &ZoneParams::default()).unwrap();
+        assert_eq!(z.mrz.format, MrzFormat::Td1);
+        assert!(z.all_pass(), "{:?}", z.mrz.checks);
+    }
+
+    #[test]
+    fn lines_far_from_every_width_are_no_zone() {
+        assert!(assemble(
+            &[line(&L1[..20]), line(&L2[..20])],
+            today(),
+            &ZoneParams::default()
+        )
+        .is_none());
+    }
+}
