@@ -11,6 +11,7 @@ pub mod geometry;
 pub mod image;
 pub mod models;
 pub mod ocr;
+pub mod passport;
 pub mod preprocess;
 pub mod runtime;
 pub mod worker;
