@@ -3,6 +3,7 @@
 //! No HTTP types here.
 
 pub mod card;
+pub mod digits;
 pub mod engine;
 pub mod error;
 pub mod extraction;
@@ -10,6 +11,7 @@ pub mod face;
 pub mod geometry;
 pub mod image;
 pub mod models;
+pub mod national_id;
 pub mod ocr;
 pub mod passport;
 pub mod preprocess;

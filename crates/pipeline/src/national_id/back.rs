@@ -1,0 +1,447 @@
+//! The back of the national ID card: number, release and expiry dates, job, gender,
+//! religion, marital status, husband's name.
+//!
+//! Layout (documents.md), as fractions of the upright card: the number at the top, the
+//! release date row (value left of its label `تاريخ الإصدار`), job and employer rows, one
+//! row with the gender, religion and marital words, the husband's name for a married
+//! woman, and the expiry row (`البطاقة سارية حتى` and a date) at the bottom; a 2-D
+//! barcode on the left. The word row is found by its words, not its place.
+
+use hawiya_documents::arabic::is_arabic_letter;
+use hawiya_documents::dates::{self, DateRole};
+use hawiya_documents::id_number;
+use hawiya_documents::vocab::{self, closest_term, gender_from_word, MARITAL_STATUSES, RELIGIONS};
+use hawiya_documents::{Code, FieldIssue};
+use image::RgbImage;
+use serde_json::{json, Value};
+
+use super::layout::{ink_segments, CardBox, Row};
+use super::{derived_fields, locate, turned_180, CardReader, IdModels, IdReadParams};
+use crate::error::Result;
+use crate::extraction::Extraction;
+use crate::worker::Worker;
+
+/// Where the back's parts lie, as fractions of the card.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackLayout {
+    /// The number row's centre lies above this. Default 0.26 (printed at about 0.11).
+    pub number_row_end: f32,
+    /// The release row's centre lies above this. Default 0.36 (printed at about 0.25).
+    pub release_row_end: f32,
+    /// The expiry row's centre lies below this. Default 0.76 (printed at about 0.84).
+    pub expiry_row_start: f32,
+    /// The barcode: boxes centred left of `.0` between heights `.1` and `.2` are
+    /// ignored. Default 0.38, 0.27-0.82 (barcode 0.04-0.36 x 0.30-0.78).
+    pub barcode: (f32, f32, f32),
+}
+
+impl Default for BackLayout {
+    fn default() -> Self {
+        BackLayout {
+            number_row_end: 0.26,
+            release_row_end: 0.36,
+            expiry_row_start: 0.76,
+            barcode: (0.38, 0.27, 0.82),
+        }
+    }
+}
+
+/// Reads the back of an ID card.
+pub fn read(
+    worker: &mut Worker,
+    models: &mut IdModels,
+    image: &RgbImage,
+    params: &IdReadParams,
+) -> Result<Extraction> {
+    let (card, info) = locate(models, image)?;
+    let mut out = read_card(worker, models, &card, params)?;
+    if params.try_upside_down
+        && !out
+            .get_str("idNumber")
+            .is_some_and(|n| id_number::is_valid(n, params.today()))
+    {
+        if let Some(turned) = turned_180(&card) {
+            let other = read_card(worker, models, &turned, params)?;
+            if other
+                .get_str("idNumber")
+                .is_some_and(|n| id_number::is_valid(n, params.today()))
+            {
+                out = other;
+            }
+        }
+    }
+    out.extra.insert("card".into(), info);
+    Ok(out)
+}
+
+/// Tokens of a row, each snapped to the closed word lists where it fits.
+#[derive(Debug, Default)]
+struct Words {
+    gender: Option<(&'static str, f32)>,
+    religion: Option<(&'static str, f32)>,
+    marital: Option<(&'static str, f32)>,
+}
+
+impl Words {
+    fn count(&self) -> usize {
+        [
+            self.gender.is_some(),
+            self.religion.is_some(),
+            self.marital.is_some(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count()
+    }
+}
+
+fn snap_words(text: &str, confidence: f32) -> Words {
+    let mut w = Words::default();
+    for token in text.split_whitespace() {
+        if w.gender.is_none() {
+            if let Some(t) = vocab::closest_term(token, vocab::GENDER_WORDS, 1)
+                .filter(|t| t.arabic != "F" && t.arabic != "M")
+            {
+                w.gender = Some((t.arabic, confidence));
+                continue;
+            }
+        }
+        if w.religion.is_none() {
+            if let Some(t) = closest_term(token, RELIGIONS, 1) {
+                w.religion = Some((t.arabic, confidence));
+                continue;
+            }
+        }
+        if w.marital.is_none() {
+            if let Some(t) = closest_term(token, MARITAL_STATUSES, 1) {
+                w.marital = Some((t.arabic, confidence));
+            }
+        }
+    }
+    w
+}
+
+fn arabic_words(s: &str) -> String {
+    s.chars()
+        .map(|c| if is_arabic_letter(c) { c } else { ' ' })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Reads an already rectified back.
+pub fn read_card(
+    worker: &mut Worker,
+    models: &mut IdModels,
+    card: &super::rectify::RectifiedCard,
+    params: &IdReadParams,
+) -> Result<Extraction> {
+    let layout = BackLayout::default();
+    let mut r = CardReader {
+        worker,
+        models,
+        card,
+        params,
+        mask: None,
+    };
+    let (w, h) = (card.width(), card.height());
+    let today = params.today();
+    // Everything right of the barcode; the text never reaches further left.
+    let ink = r.ink_boxes((layout.barcode.0, 0.0, 0.995, 0.995));
+    let mut rows = r.rows(&ink);
+    if !rows.iter().any(|row| row.cy() < layout.number_row_end * h) {
+        // No number found from the ink: the detector's boxes.
+        let boxes: Vec<CardBox> = r
+            .boxes()?
+            .into_iter()
+            .filter(|b| {
+                !(b.cx() < layout.barcode.0 * w
+                    && b.cy() > layout.barcode.1 * h
+                    && b.cy() < layout.barcode.2 * h)
+            })
+            .collect();
+        rows = r.rows(&boxes);
+    }
+    let mut out = Extraction::default();
+
+    // The number: the topmost long row (the release row may also end above
+    // `number_row_end` on a shifted layout, but always below the number).
+    let number_row = rows
+        .iter()
+        .filter(|row| {
+            row.cy() < layout.number_row_end * h && row.bounds.width() > 4.0 * row.bounds.height()
+        })
+        .min_by(|a, b| a.cy().total_cmp(&b.cy()))
+        .cloned();
+    let number = match &number_row {
+        Some(row) => r.id_number(&row.bounds)?,
+        None => None,
+    };
+    let mut parsed_id = None;
+    match &number {
+        Some(n) => {
+            r.push(
+                &mut out,
+                "idNumber",
+                json!(n.digits),
+                n.confidence,
+                Some(&n.region),
+            );
+            match &n.parsed {
+                Ok(id) => parsed_id = Some(id.clone()),
+                Err(e) => out.issues.extend(e.to_issues(id_number::FIELD)),
+            }
+        }
+        None => {
+            out.push("idNumber", Value::Null);
+            out.issues.push(
+                FieldIssue::new(id_number::FIELD, "", Code::InvalidIdNumber)
+                    .with_detail("no ID number found on the card"),
+            );
+        }
+    }
+    let birth = number
+        .as_ref()
+        .and_then(|n| derived_fields(&n.digits, today).0)
+        .and_then(|s| chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
+
+    let below_number = |row: &&Row| {
+        number_row
+            .as_ref()
+            .is_none_or(|n| row.bounds.y0 >= n.bounds.y1 - 2.0)
+    };
+    let release_row = rows
+        .iter()
+        .filter(below_number)
+        .find(|row| row.cy() < layout.release_row_end * h)
+        .cloned();
+    let expiry_row = rows
+        .iter()
+        .filter(|row| row.cy() > layout.expiry_row_start * h)
+        .max_by(|a, b| a.cy().total_cmp(&b.cy()))
+        .cloned();
+
+    // Dates: the value is the leftmost ink segment of its row (the label is on the right).
+    let release = match &release_row {
+        Some(row) => read_date(&mut r, row, 1)?,
+        None => None,
+    };
+    match release {
+        Some((text, conf, region)) => {
+            let value = match dates::check_release_date("releaseDate", &text, birth, today) {
+                Ok(d) => json!(d.to_iso()),
+                Err(issue) => {
+                    let v = dates::parse_printed_date(&text)
+                        .map(|d| json!(d.to_iso()))
+                        .unwrap_or(Value::Null);
+                    out.issues.push(issue);
+                    v
+                }
+            };
+            r.push(&mut out, "releaseDate", value, conf, Some(&region));
+        }
+        None => {
+            out.push("releaseDate", Value::Null);
+            out.issues.push(
+                FieldIssue::new("releaseDate", "", DateRole::Release.format_code())
+                    .with_detail("no release date found"),
+            );
+        }
+    }
+    let expiry = match &expiry_row {
+        Some(row) => read_date(&mut r, row, 2)?,
+        None => None,
+    };
+    match expiry {
+        Some((text, conf, region)) => {
+            let value = match dates::check_expiry_date("idExpiry", &text, today) {
+                Ok(d) => json!(d.to_iso()),
+                Err(issue) => {
+                    let v = dates::parse_printed_date(&text)
+                        .map(|d| json!(d.to_iso()))
+                        .unwrap_or(Value::Null);
+                    out.issues.push(issue);
+                    v
+                }
+            };
+            r.push(&mut out, "idExpiry", value, conf, Some(&region));
+        }
+        None => {
+            out.push("idExpiry", Value::Null);
+            out.issues.push(
+                FieldIssue::new("idExpiry", "", DateRole::Expiry.format_code())
+                    .with_detail("no expiry date found"),
+            );
+        }
+    }
+
+    // The rows between: job, optional job title, the word row, optional husband.
+    let top = release_row
+        .as_ref()
+        .map_or(layout.release_row_end * h, |row| row.bounds.y1 - 2.0);
+    let bottom = expiry_row
+        .as_ref()
+        .map_or(layout.expiry_row_start * h, |row| row.bounds.y0 + 2.0);
+    let middle: Vec<Row> = rows
+        .iter()
+        .filter(|row| row.cy() > top && row.cy() < bottom)
+        .filter(|row| number_row.as_ref() != Some(*row))
+        .cloned()
+        .collect();
+    let mut texts = Vec::with_capacity(middle.len());
+    let mut word_row: Option<(usize, Words)> = None;
+    for (i, row) in middle.iter().enumerate() {
+        // Each box alone: the three words stand far apart, and one Tesseract line over
+        // the gaps reads worse than three short ones.
+        let mut parts = Vec::new();
+        let mut conf = 1.0f32;
+        for b in row.boxes.iter().rev() {
+            let read = r.arabic(b)?;
+            conf = conf.min(read.confidence);
+            parts.push(read.text);
+        }
+        let text = super::names_fix(&arabic_words(&parts.join(" ")));
+        let mut words = snap_words(&text, conf);
+        if words.count() < 3 {
+            // The word row's three words stand apart: Tesseract reads them better alone.
+            let segments = ink_segments(&r.card.image, &row.bounds.grown(4.0, 2.0), 0.9);
+            if segments.len() >= 2 && segments.len() <= 4 {
+                let mut alone = Vec::new();
+                let mut c = 1.0f32;
+                for seg in segments.iter().rev() {
+                    let read = r.arabic(seg)?;
+                    c = c.min(read.confidence);
+                    alone.push(arabic_words(&read.text));
+                }
+                let snapped = snap_words(&alone.join(" "), c);
+                if snapped.count() > words.count() {
+                    words = snapped;
+                }
+            }
+        }
+        if words.count() >= 2
+            && word_row
+                .as_ref()
+                .is_none_or(|(_, w)| words.count() > w.count())
+        {
+            word_row = Some((i, words));
+        }
+        texts.push((text, conf));
+    }
+    let split = word_row.as_ref().map_or(middle.len(), |(i, _)| *i);
+    let job_rows: Vec<usize> = (0..split).collect();
+    let job = job_rows.first().map(|&i| (&texts[i], &middle[i]));
+    let title = job_rows.get(1).map(|&i| (&texts[i], &middle[i]));
+    match job {
+        Some(((t, c), row)) => r.push(&mut out, "job", json!(t), *c, Some(&row.bounds)),
+        None => r.push(&mut out, "job", json!(""), 0.0, None),
+    }
+    match title {
+        Some(((t, c), row)) => r.push(&mut out, "jobTitle", json!(t), *c, Some(&row.bounds)),
+        None => r.push(&mut out, "jobTitle", json!(""), 0.0, None),
+    }
+    let words = word_row.as_ref().map(|(_, w)| w);
+    let word_region = word_row.as_ref().map(|(i, _)| middle[*i].bounds);
+    let gender_word = words.and_then(|w| w.gender);
+    let gender = gender_word.and_then(|(g, _)| gender_from_word(g));
+    match gender_word {
+        Some((g, c)) => {
+            let code = gender.map(|g| g.code());
+            r.push(&mut out, "gender", json!(code), c, word_region.as_ref());
+            if let Some(id) = &parsed_id {
+                if let Some(issue) = id_number::check_printed_gender(id, "gender", g) {
+                    out.issues.push(issue);
+                }
+            }
+        }
+        None => {
+            // Not printed legibly: the number's gender, flagged as derived.
+            let derived = number
+                .as_ref()
+                .and_then(|n| derived_fields(&n.digits, today).2);
+            r.push(
+                &mut out,
+                "gender",
+                json!(derived.map(|g| g.code())),
+                0.3,
+                None,
+            );
+        }
+    }
+    let religion = words.and_then(|w| w.religion);
+    r.push(
+        &mut out,
+        "religion",
+        json!(religion.map(|x| x.0)),
+        religion.map_or(0.0, |x| x.1),
+        word_region.as_ref(),
+    );
+    let marital = words.and_then(|w| w.marital);
+    r.push(
+        &mut out,
+        "maritalStatus",
+        json!(marital.map(|x| x.0)),
+        marital.map_or(0.0, |x| x.1),
+        word_region.as_ref(),
+    );
+    // The husband's name follows the word row, for a married woman only.
+    let married_woman = marital.is_some_and(|(m, _)| m == "متزوجة");
+    let husband = word_row
+        .as_ref()
+        .and_then(|(i, _)| middle.get(i + 1).map(|row| (&texts[i + 1], row)))
+        .filter(|_| married_woman);
+    match husband {
+        Some(((t, c), row)) => r.push(&mut out, "husbandName", json!(t), *c, Some(&row.bounds)),
+        None => r.push(&mut out, "husbandName", Value::Null, 0.0, None),
+    }
+    Ok(out)
+}
+
+/// The date of a label-and-value row: the leftmost ink segment (or the leftmost box when
+/// the detector split the row), read until it parses with `slashes` separators.
+fn read_date(
+    r: &mut CardReader,
+    row: &Row,
+    slashes: usize,
+) -> Result<Option<(String, f32, CardBox)>> {
+    let mut regions = Vec::new();
+    let segments = ink_segments(
+        &r.card.image,
+        &row.bounds.grown(4.0, 2.0),
+        r.params.segment_gap,
+    );
+    if let Some(first) = segments.first() {
+        regions.push(*first);
+    }
+    if row.boxes.len() >= 2 {
+        regions.push(row.boxes[0]);
+    }
+    regions.push(row.bounds);
+    let accept =
+        |t: &str| t.matches('/').count() == slashes && dates::parse_printed_date(t).is_ok();
+    let mut fallback = None;
+    for region in regions {
+        if let Some((read, region)) = r.digits(&region, |d| accept(&d.text))? {
+            if accept(&read.text) {
+                return Ok(Some((read.text, read.confidence, region)));
+            }
+            fallback.get_or_insert((read.text, read.confidence, region));
+        }
+    }
+    Ok(fallback)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_row_snaps_each_list() {
+        let w = snap_words("انثى مسلمه متزوجة", 0.9);
+        assert_eq!(w.gender.map(|x| x.0), Some("أنثى"));
+        assert_eq!(w.religion.map(|x| x.0), Some("مسلمة"));
+        assert_eq!(w.marital.map(|x| x.0), Some("متزوجة"));
+        assert_eq!(snap_words("مهندس مدني", 0.9).count(), 0);
+    }
+}

@@ -1,0 +1,512 @@
+//! The front of the national ID card: names, address, ID number, factory serial.
+//!
+//! Layout (documents.md), as fractions of the upright card: header at the top, photo on
+//! the left third with the serial under it, then on the right, right-aligned and top to
+//! bottom, first name, last names, two address lines, and the large 14-digit number at
+//! the bottom. Rows are assigned from the number's row upwards, by their expected
+//! distance from it, so that a layout shifted on the card still assigns right.
+
+use hawiya_documents::arabic::is_arabic_letter;
+use hawiya_documents::id_number;
+use hawiya_documents::{governorates, translit, Code, FieldIssue};
+use image::RgbImage;
+use serde_json::{json, Value};
+
+use super::layout::{ink_segments, CardBox, Row};
+use super::{derived_fields, locate, turned_180, CardReader, IdModels, IdReadParams};
+use crate::error::Result;
+use crate::extraction::Extraction;
+use crate::ocr::text_recognize::{recognize_crops, TextRecognizeParams};
+use crate::worker::Worker;
+
+/// Where the front's parts lie, as fractions of the card. Defaults from the layout of
+/// documents.md, measured on rendered cards; each allows the 3% layout shift.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrontLayout {
+    /// Rows above this are the header. Default 0.24: the header's second line ends
+    /// about there.
+    pub header_end: f32,
+    /// Boxes left of this belong to the photo column. Default 0.32 (photo 0.04-0.29).
+    pub photo_column_end: f32,
+    /// The ID number's row lies below this. Default 0.74.
+    pub number_row_start: f32,
+    /// The serial under the photo: centre between these heights. Default 0.68-0.95.
+    pub serial_band: (f32, f32),
+    /// Expected centres of first name, last names, address 1 and 2, relative to the
+    /// number row's centre. Default from the layout: -0.53, -0.42, -0.285, -0.185.
+    pub offsets: [f32; 4],
+    /// Largest distance from the expected centre. Default 0.055: half the line pitch.
+    pub tolerance: f32,
+}
+
+impl Default for FrontLayout {
+    fn default() -> Self {
+        FrontLayout {
+            header_end: 0.24,
+            photo_column_end: 0.32,
+            number_row_start: 0.74,
+            serial_band: (0.68, 0.95),
+            offsets: [-0.53, -0.42, -0.285, -0.185],
+            tolerance: 0.055,
+        }
+    }
+}
+
+/// Reads the front of an ID card.
+pub fn read(
+    worker: &mut Worker,
+    models: &mut IdModels,
+    image: &RgbImage,
+    params: &IdReadParams,
+) -> Result<Extraction> {
+    let (card, info) = locate(models, image)?;
+    let mut out = read_card(worker, models, &card, params)?;
+    if params.try_upside_down && !number_valid(&out, params) {
+        if let Some(turned) = turned_180(&card) {
+            let other = read_card(worker, models, &turned, params)?;
+            if number_valid(&other, params) {
+                out = other;
+            }
+        }
+    }
+    out.extra.insert("card".into(), info);
+    Ok(out)
+}
+
+fn number_valid(out: &Extraction, params: &IdReadParams) -> bool {
+    out.get_str("idNumber")
+        .is_some_and(|n| id_number::is_valid(n, params.today()))
+}
+
+/// Reads an already rectified front.
+pub fn read_card(
+    worker: &mut Worker,
+    models: &mut IdModels,
+    card: &super::rectify::RectifiedCard,
+    params: &IdReadParams,
+) -> Result<Extraction> {
+    let layout = FrontLayout::default();
+    let mut r = CardReader {
+        worker,
+        models,
+        card,
+        params,
+        mask: None,
+    };
+    let (w, h) = (card.width(), card.height());
+    let right_area = (layout.photo_column_end, 0.0, 0.995, 0.995);
+    let serial_area = (
+        0.0,
+        layout.serial_band.0,
+        layout.photo_column_end,
+        layout.serial_band.1,
+    );
+    let mut photo_col = r.ink_boxes(serial_area);
+    let right_boxes = r.ink_boxes(right_area);
+    let mut rows = front_rows(&r, &right_boxes, &layout);
+    if number_row_of(&rows, &layout, h).is_none() {
+        // The ink search found no number (glare, a dark background): the detector's boxes.
+        let boxes = r.boxes()?;
+        let (left, right): (Vec<CardBox>, Vec<CardBox>) = boxes
+            .iter()
+            .partition(|b| b.cx() < layout.photo_column_end * w);
+        rows = front_rows(&r, &right, &layout);
+        photo_col = left;
+    }
+    let mut out = Extraction::default();
+    let today = params.today();
+
+    // The number: the tallest row in the bottom band (the largest print on the card).
+    let number_row = number_row_of(&rows, &layout, h);
+    let number = match &number_row {
+        Some(row) => r.id_number(&row.bounds)?,
+        None => None,
+    };
+    match &number {
+        Some(n) => {
+            r.push(
+                &mut out,
+                "idNumber",
+                json!(n.digits),
+                n.confidence,
+                Some(&n.region),
+            );
+            if let Err(e) = &n.parsed {
+                out.issues.extend(e.to_issues(id_number::FIELD));
+            }
+            let (birth, gov, gender) = derived_fields(&n.digits, today);
+            r.push(
+                &mut out,
+                "dateOfBirth",
+                json!(birth),
+                n.confidence,
+                Some(&n.region),
+            );
+            r.push(
+                &mut out,
+                "govern",
+                json!(gov),
+                n.confidence,
+                Some(&n.region),
+            );
+            r.push(
+                &mut out,
+                "gender",
+                json!(gender.map(|g| g.code())),
+                n.confidence,
+                Some(&n.region),
+            );
+        }
+        None => {
+            out.push("idNumber", Value::Null);
+            out.issues.push(
+                FieldIssue::new(id_number::FIELD, "", Code::InvalidIdNumber)
+                    .with_detail("no ID number found on the card"),
+            );
+        }
+    }
+
+    // Names and address: the rows nearest their expected place above the number.
+    let anchor = number_row.as_ref().map_or(0.865 * h, |row| row.cy());
+    let candidates: Vec<&Row> = rows
+        .iter()
+        .filter(|row| {
+            number_row
+                .as_ref()
+                .is_none_or(|n| row.bounds.y1 <= n.bounds.y0 + 2.0)
+        })
+        .collect();
+    let mut slots: [Option<Row>; 4] = Default::default();
+    if candidates.len() == 4 {
+        // The usual case: exactly the four rows, in order.
+        for (slot, row) in slots.iter_mut().zip(&candidates) {
+            *slot = Some((*row).clone());
+        }
+    } else {
+        let mut used = vec![false; candidates.len()];
+        for (slot, offset) in layout.offsets.iter().enumerate() {
+            let expected = anchor + offset * h;
+            let best = candidates
+                .iter()
+                .enumerate()
+                .filter(|(i, row)| !used[*i] && (row.cy() - expected).abs() < layout.tolerance * h)
+                .min_by(|a, b| {
+                    (a.1.cy() - expected)
+                        .abs()
+                        .total_cmp(&(b.1.cy() - expected).abs())
+                });
+            if let Some((i, row)) = best {
+                used[i] = true;
+                slots[slot] = Some((*row).clone());
+            }
+        }
+    }
+    let [first_row, last_row, addr1_row, addr2_row] = slots;
+
+    let first = read_name(&mut r, first_row.as_ref())?;
+    let last = read_name(&mut r, last_row.as_ref())?;
+    r.push(
+        &mut out,
+        "first_name",
+        json!(first.0),
+        first.1,
+        first_row.as_ref().map(|x| &x.bounds),
+    );
+    r.push(
+        &mut out,
+        "last_names",
+        json!(last.0),
+        last.1,
+        last_row.as_ref().map(|x| &x.bounds),
+    );
+    let full = format!("{} {}", first.0, last.0).trim().to_string();
+    r.push(&mut out, "name", json!(full), first.1.min(last.1), None);
+    r.push(
+        &mut out,
+        "first_name_english",
+        json!(translit::transliterate_name(&first.0)),
+        first.1,
+        None,
+    );
+    r.push(
+        &mut out,
+        "last_names_english",
+        json!(translit::transliterate_name(&last.0)),
+        last.1,
+        None,
+    );
+
+    let (a1, c1) = read_address_1(&mut r, addr1_row.as_ref())?;
+    let (a2, c2, city, district) = read_address_2(&mut r, addr2_row.as_ref())?;
+    r.push(
+        &mut out,
+        "address_1",
+        json!(a1),
+        c1,
+        addr1_row.as_ref().map(|x| &x.bounds),
+    );
+    r.push(
+        &mut out,
+        "address_2",
+        json!(a2),
+        c2,
+        addr2_row.as_ref().map(|x| &x.bounds),
+    );
+    r.push(
+        &mut out,
+        "address",
+        json!(format!("{a1} {a2}").trim()),
+        c1.min(c2),
+        None,
+    );
+    r.push(
+        &mut out,
+        "city",
+        json!(city),
+        c2,
+        addr2_row.as_ref().map(|x| &x.bounds),
+    );
+    r.push(
+        &mut out,
+        "district",
+        json!(district),
+        c2,
+        addr2_row.as_ref().map(|x| &x.bounds),
+    );
+
+    // The factory serial under the photo, Latin.
+    // A serial is a long, low box: photo edges and specks are not.
+    let mut serial_boxes: Vec<CardBox> = photo_col
+        .into_iter()
+        .filter(|b| b.cy() > layout.serial_band.0 * h && b.cy() < layout.serial_band.1 * h)
+        .filter(|b| b.width() > 3.0 * b.height())
+        .collect();
+    serial_boxes.sort_by(|a, b| b.width().total_cmp(&a.width()));
+    serial_boxes.truncate(2);
+    read_serial(&mut r, &serial_boxes, &mut out)?;
+    Ok(out)
+}
+
+fn front_rows(r: &CardReader, boxes: &[CardBox], layout: &FrontLayout) -> Vec<Row> {
+    let h = r.card.height();
+    r.rows(boxes)
+        .into_iter()
+        .filter(|row| row.cy() > layout.header_end * h)
+        .collect()
+}
+
+/// The tallest row in the bottom band (the number is the largest print on the card).
+fn number_row_of(rows: &[Row], layout: &FrontLayout, h: f32) -> Option<Row> {
+    rows.iter()
+        .filter(|row| {
+            row.cy() > layout.number_row_start * h && row.bounds.width() > 3.0 * row.bounds.height()
+        })
+        .max_by(|a, b| a.bounds.height().total_cmp(&b.bounds.height()))
+        .cloned()
+}
+
+/// Keeps Arabic letters and single spaces: names carry nothing else, and Tesseract turns
+/// background specks into stray punctuation.
+fn letters_only(s: &str) -> String {
+    s.chars()
+        .map(|c| if is_arabic_letter(c) { c } else { ' ' })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn read_name(r: &mut CardReader, row: Option<&Row>) -> Result<(String, f32)> {
+    let Some(row) = row else {
+        return Ok((String::new(), 0.0));
+    };
+    let read = r.arabic(&row.bounds)?;
+    Ok((super::names_fix(&letters_only(&read.text)), read.confidence))
+}
+
+/// Address text: Arabic words, `-` separators and ASCII digits kept.
+fn clean_address(s: &str) -> String {
+    let s = super::final_ya(&hawiya_documents::digits::to_ascii_digits(s));
+    s.chars()
+        .map(|c| {
+            if is_arabic_letter(c) || c.is_ascii_digit() || c == '-' {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The first address line starts (on the right) with the house number in Arabic-Indic
+/// digits, which Tesseract cannot read: the rightmost ink segment goes to the digit
+/// recogniser when it is short, the rest to Tesseract.
+fn read_address_1(r: &mut CardReader, row: Option<&Row>) -> Result<(String, f32)> {
+    let Some(row) = row else {
+        return Ok((String::new(), 0.0));
+    };
+    let region = row.bounds;
+    let segments = ink_segments(&r.card.image, &region.grown(4.0, 2.0), r.params.segment_gap);
+    if let (Some(last), true) = (segments.last(), segments.len() >= 2) {
+        let short = last.width() < 3.0 * last.height();
+        if short {
+            let number = r.digits(last, |d| {
+                !d.text.is_empty() && d.text.len() <= 4 && !d.text.contains('/')
+            })?;
+            if let Some((d, _)) = number
+                .filter(|(d, _)| d.text.len() <= 4 && !d.text.contains('/') && d.confidence > 0.4)
+            {
+                let rest = CardBox {
+                    x1: last.x0 - 2.0,
+                    ..region
+                };
+                let read = r.arabic(&rest)?;
+                let text = format!("{} {}", d.text, clean_address(&read.text));
+                return Ok((text.trim().to_string(), read.confidence.min(d.confidence)));
+            }
+        }
+    }
+    let read = r.arabic(&region)?;
+    Ok((clean_address(&read.text), read.confidence))
+}
+
+/// The second address line, `district - governorate`: the governorate is snapped to the
+/// list (it is the `city` field), the district kept as read.
+fn read_address_2(
+    r: &mut CardReader,
+    row: Option<&Row>,
+) -> Result<(String, f32, Option<String>, Option<String>)> {
+    let Some(row) = row else {
+        return Ok((String::new(), 0.0, None, None));
+    };
+    let read = r.arabic(&row.bounds)?;
+    let text = clean_address(&read.text);
+    let parts: Vec<&str> = text
+        .split('-')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    let gov = governorates::find_in_address(&text).or_else(|| {
+        parts
+            .last()
+            .and_then(|p| governorates::closest_arabic_name(p, 2))
+    });
+    let (district, city) = match (parts.len(), gov) {
+        (n, Some(g)) if n >= 2 => (Some(parts[..n - 1].join(" - ")), Some(g.arabic.to_string())),
+        (1, Some(g)) => (None, Some(g.arabic.to_string())),
+        (n, None) if n >= 2 => (
+            Some(parts[..n - 1].join(" - ")),
+            Some(parts[n - 1].to_string()),
+        ),
+        _ => (None, None),
+    };
+    let rebuilt = match (&district, &city) {
+        (Some(d), Some(c)) => format!("{d} - {c}"),
+        _ => text,
+    };
+    Ok((rebuilt, read.confidence, city, district))
+}
+
+/// `AA1234567`: two letters, seven digits; OCR confusions are folded by position.
+pub fn normalize_serial(raw: &str) -> String {
+    let s: Vec<char> = raw
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    s.iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            if i < 2 {
+                match c {
+                    '0' => 'O',
+                    '1' => 'I',
+                    '5' => 'S',
+                    '8' => 'B',
+                    '2' => 'Z',
+                    _ => c,
+                }
+            } else {
+                match c {
+                    'O' | 'D' | 'Q' => '0',
+                    'I' | 'L' => '1',
+                    'S' => '5',
+                    'B' => '8',
+                    'Z' => '2',
+                    'G' => '6',
+                    _ => c,
+                }
+            }
+        })
+        .collect()
+}
+
+pub fn serial_is_valid(s: &str) -> bool {
+    s.len() == 9
+        && s[..2].bytes().all(|b| b.is_ascii_uppercase())
+        && s[2..].bytes().all(|b| b.is_ascii_digit())
+}
+
+fn read_serial(r: &mut CardReader, boxes: &[CardBox], out: &mut Extraction) -> Result<()> {
+    let mut best: Option<(String, f32, CardBox)> = None;
+    if let Some(rec) = r.worker.models.text_recognizer.as_mut() {
+        for b in boxes {
+            let region = b.grown(2.0, 2.0);
+            let (w, h) = (
+                region.width().round().max(1.0) as u32,
+                region.height().round().max(1.0) as u32,
+            );
+            let Some(crop) = crate::geometry::perspective_crop(&r.card.image, &region.quad(), w, h)
+            else {
+                continue;
+            };
+            let read = recognize_crops(rec, &[crop], &TextRecognizeParams::default())
+                .map_err(crate::error::PipelineError::inference)?
+                .pop()
+                .unwrap_or_default();
+            let text = normalize_serial(&read.text);
+            let score = read.confidence + if serial_is_valid(&text) { 1.0 } else { 0.0 };
+            if best
+                .as_ref()
+                .is_none_or(|(t, c, _)| score > *c + if serial_is_valid(t) { 1.0 } else { 0.0 })
+            {
+                best = Some((text, read.confidence, *b));
+            }
+        }
+    }
+    match best {
+        Some((text, conf, b)) => {
+            if !serial_is_valid(&text) {
+                out.issues.push(
+                    FieldIssue::new("idKey", &text, Code::InvalidIdKey)
+                        .with_detail("expected 2 letters and 7 digits"),
+                );
+            }
+            r.push(out, "idKey", json!(text), conf, Some(&b));
+        }
+        None => {
+            out.push("idKey", Value::Null);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serials_fold_confusions_by_position() {
+        assert_eq!(normalize_serial("1S18O6629"), "IS1806629");
+        assert!(serial_is_valid(&normalize_serial("is 1866629")));
+        assert!(!serial_is_valid("IS18666"));
+    }
+
+    #[test]
+    fn names_keep_only_arabic_letters() {
+        assert_eq!(letters_only("محمد. أحمد|  علي"), "محمد أحمد علي");
+    }
+}

@@ -1,0 +1,505 @@
+//! The Egyptian national ID card: front (`/v1/ocr/id/front`) and back (`/v1/ocr/id/back`).
+//!
+//! Both readers run the same stages: locate and rectify the card ([`crate::card`]), find
+//! text lines on the upright card (PP-OCR DB), group them into rows ([`layout`]), assign
+//! rows to fields by position relative to the card, by labels and by content, then read
+//! Arabic rows with Tesseract `ara` and digit rows with [`crate::digits`]. The ID number's
+//! own rules reject a misread and trigger a retry with another crop (digits.md).
+//!
+//! Per-worker state (the card locator and the digit recogniser) lives in [`IdModels`].
+//! Until `Worker` holds one, [`read_front`] and [`read_back`] keep one per thread (a
+//! worker is one thread), loaded on first use.
+
+pub mod back;
+pub mod front;
+pub mod layout;
+pub mod rectify;
+
+use std::cell::RefCell;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use hawiya_documents::arabic::normalize_text;
+use hawiya_documents::id_number::{self, IdNumberError, NationalId};
+use hawiya_documents::{governorates, Gender};
+use image::RgbImage;
+
+use crate::card::{CardLocator, CardLocatorError, ID1_ASPECT};
+use crate::digits::{
+    crop_digit_line, prepare_input, DigitCropParams, DigitRead, DigitRecognizer, DigitsError,
+};
+use crate::error::{PipelineError, Result};
+use crate::extraction::Extraction;
+use crate::ocr::tesseract::{PageSegMode, TessLang};
+use crate::ocr::text_detect::{self, TextDetectParams};
+use crate::runtime::RuntimeConfig;
+use crate::worker::Worker;
+use layout::{group_rows, ink_mask, ink_rows, CardBox, InkRowParams, Row, RowParams};
+use rectify::RectifiedCard;
+
+/// The models the ID readers need beyond the worker's text detector and Tesseract.
+#[derive(Debug)]
+pub struct IdModels {
+    pub locator: CardLocator,
+    pub digits: DigitRecognizer,
+}
+
+/// Why [`IdModels::load`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum IdModelsError {
+    #[error(transparent)]
+    Digits(#[from] DigitsError),
+    #[error(transparent)]
+    Locator(#[from] CardLocatorError),
+}
+
+impl IdModels {
+    /// The learned card locator when its model is present (else the classical finder),
+    /// and the digit recogniser (required).
+    pub fn load(models_dir: Option<&Path>, runtime: &RuntimeConfig) -> Result<Self, IdModelsError> {
+        let dir = crate::models::ModelDir::resolve(models_dir)
+            .map(|d| d.root().to_path_buf())
+            .unwrap_or_default();
+        let locator = match CardLocator::load(&dir, runtime) {
+            Ok(l) => l,
+            Err(CardLocatorError::ModelMissing { .. }) => CardLocator::classical(),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(IdModels {
+            locator,
+            digits: DigitRecognizer::load(models_dir, runtime)?,
+        })
+    }
+}
+
+/// Parameters of both readers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdReadParams {
+    /// The day validations run against. Default `None`: the system date. Tests of
+    /// synthetic cards pass the synth's reference date.
+    pub today: Option<NaiveDate>,
+    /// Text detection on the rectified card. Default: the PP-OCR defaults (RapidOCR's);
+    /// the card is 1000 px wide, so the 736 px short side keeps small text readable.
+    pub detect: TextDetectParams,
+    pub rows: RowParams,
+    /// Crops tried in turn for a digit line until the read passes its rules. Default:
+    /// the trained middle margin, then tighter, then looser, then the box untightened.
+    pub digit_crops: Vec<DigitCropParams>,
+    /// A 14-digit read that breaks the number's rules is repaired (one digit, to a valid
+    /// number) only when its least sure digit is below this confidence. Default 0.6: a
+    /// confident read of an invalid number is a genuinely invalid card, to be flagged.
+    pub repair_below: f32,
+    /// Read the card turned 180 degrees as well when the ID number is not valid. Default
+    /// true: without the learned locator, orientation is known only up to 180 degrees.
+    pub try_upside_down: bool,
+    /// Rows found from the ink (see [`layout::ink_rows`]); the detector is the fallback.
+    pub ink: InkRowParams,
+    /// Ink segments of a row split where the gap is at least this many ink heights.
+    /// Default 0.45: between a date and its label, or a house number and the street,
+    /// there is about half a height; inside a date or a word far less.
+    pub segment_gap: f32,
+}
+
+impl Default for IdReadParams {
+    fn default() -> Self {
+        let base = DigitCropParams::default();
+        IdReadParams {
+            today: None,
+            detect: TextDetectParams::default(),
+            rows: RowParams::default(),
+            digit_crops: vec![
+                base,
+                DigitCropParams {
+                    horizontal_margin: 0.2,
+                    vertical_margin: 0.15,
+                    ..base
+                },
+                DigitCropParams {
+                    horizontal_margin: 1.0,
+                    vertical_margin: 0.4,
+                    ..base
+                },
+                DigitCropParams {
+                    tighten: false,
+                    ..base
+                },
+            ],
+            repair_below: 0.6,
+            ink: InkRowParams::default(),
+            try_upside_down: true,
+            segment_gap: 0.45,
+        }
+    }
+}
+
+impl IdReadParams {
+    pub fn today(&self) -> NaiveDate {
+        self.today
+            .unwrap_or_else(|| chrono::Local::now().date_naive())
+    }
+}
+
+thread_local! {
+    /// One [`IdModels`] per worker thread, until `Worker` carries it.
+    static THREAD_MODELS: RefCell<Option<IdModels>> = const { RefCell::new(None) };
+}
+
+fn with_thread_models<T>(f: impl FnOnce(&mut IdModels) -> Result<T>) -> Result<T> {
+    THREAD_MODELS.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            let models = IdModels::load(None, &RuntimeConfig::default())
+                .map_err(PipelineError::inference)?;
+            *slot = Some(models);
+        }
+        f(slot.as_mut().expect("loaded above"))
+    })
+}
+
+/// `/v1/ocr/id/front`.
+pub fn read_front(worker: &mut Worker, image: &RgbImage) -> Result<Extraction> {
+    with_thread_models(|m| front::read(worker, m, image, &IdReadParams::default()))
+}
+
+/// `/v1/ocr/id/back`.
+pub fn read_back(worker: &mut Worker, image: &RgbImage) -> Result<Extraction> {
+    with_thread_models(|m| back::read(worker, m, image, &IdReadParams::default()))
+}
+
+/// Locates and rectifies the card (3011 when there is none).
+pub fn locate(
+    models: &mut IdModels,
+    image: &RgbImage,
+) -> Result<(RectifiedCard, serde_json::Value)> {
+    let found = models.locator.locate(image, ID1_ASPECT)?;
+    let info = serde_json::json!({
+        "quad": found.quad,
+        "confidence": found.confidence,
+        "quarter_turns": found.quarter_turns,
+    });
+    let card = RectifiedCard::from_parts(found.rectified, found.quad).ok_or_else(|| {
+        PipelineError::document(
+            hawiya_documents::Code::CardNotDetected,
+            "degenerate card outline",
+        )
+    })?;
+    Ok((card, info))
+}
+
+/// The card turned by 180 degrees, with its corners relabelled to match.
+pub fn turned_180(card: &RectifiedCard) -> Option<RectifiedCard> {
+    let q = card.quad;
+    RectifiedCard::from_parts(
+        image::imageops::rotate180(&card.image),
+        [q[2], q[3], q[0], q[1]],
+    )
+}
+
+/// The stages both sides share, on one rectified card.
+pub(crate) struct CardReader<'a> {
+    pub worker: &'a mut Worker,
+    pub models: &'a mut IdModels,
+    pub card: &'a RectifiedCard,
+    pub params: &'a IdReadParams,
+    pub mask: Option<Vec<Vec<bool>>>,
+}
+
+/// One field's reading.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Read {
+    pub text: String,
+    pub confidence: f32,
+    /// Where it was read, in card pixels.
+    pub region: CardBox,
+}
+
+impl CardReader<'_> {
+    /// Text boxes on the card.
+    pub fn boxes(&mut self) -> Result<Vec<CardBox>> {
+        let detector = self.worker.models.text_detector.as_mut().ok_or_else(|| {
+            PipelineError::inference("the text detector (text_det.onnx) is not loaded")
+        })?;
+        let lines = text_detect::detect(detector, &self.card.image, &self.params.detect)
+            .map_err(PipelineError::inference)?;
+        Ok(lines.iter().map(|l| CardBox::from_quad(&l.quad)).collect())
+    }
+
+    /// Word groups found from the ink inside `area` (fractions of the card: x0, y0, x1, y1).
+    ///
+    /// Why not only the detector: on rendered cards the PP-OCR detector, trained on
+    /// Chinese and Latin print, dropped short Arabic words (`فنية`, `أنثى`) and cut the
+    /// first letters of others, while the printed ink stands out clearly from the pale
+    /// security print once the card is rectified.
+    pub fn ink_boxes(&mut self, area: (f32, f32, f32, f32)) -> Vec<CardBox> {
+        let (w, h) = (self.card.width(), self.card.height());
+        let ink = &self.params.ink;
+        let mask = self
+            .mask
+            .get_or_insert_with(|| ink_mask(&self.card.image, ink));
+        let region = CardBox {
+            x0: area.0 * w,
+            y0: area.1 * h,
+            x1: area.2 * w,
+            y1: area.3 * h,
+        };
+        ink_rows(mask, &region, ink)
+    }
+
+    pub fn rows(&self, boxes: &[CardBox]) -> Vec<Row> {
+        group_rows(boxes, &self.params.rows)
+    }
+
+    /// Arabic text of a region with Tesseract `ara` (one line, psm 7), normalised.
+    pub fn arabic(&mut self, region: &CardBox) -> Result<Read> {
+        let pad = region.height() * 0.12;
+        let r = region.grown(pad, pad);
+        let (w, h) = (
+            r.width().round().max(1.0) as u32,
+            r.height().round().max(1.0) as u32,
+        );
+        let Some(crop) = crate::geometry::perspective_crop(&self.card.image, &r.quad(), w, h)
+        else {
+            return Ok(Read {
+                text: String::new(),
+                confidence: 0.0,
+                region: *region,
+            });
+        };
+        let tess = self.worker.tesseract().map_err(PipelineError::inference)?;
+        let line = tess
+            .recognize_line(&crop, TessLang::Ara, PageSegMode::PsmSingleLine, None)
+            .map_err(PipelineError::inference)?;
+        Ok(Read {
+            text: normalize_text(&line.text),
+            confidence: line.confidence,
+            region: *region,
+        })
+    }
+
+    /// Reads a digit line, trying the crops of [`IdReadParams::digit_crops`] until
+    /// `accept` takes a read; otherwise the surest read.
+    pub fn digits(
+        &mut self,
+        region: &CardBox,
+        accept: impl Fn(&DigitRead) -> bool,
+    ) -> Result<Option<(DigitRead, CardBox)>> {
+        let mut best: Option<DigitRead> = None;
+        let quad = region.quad();
+        for crop_params in &self.params.digit_crops {
+            let Some(crop) = crop_digit_line(&self.card.image, &quad, crop_params) else {
+                continue;
+            };
+            let read = self
+                .models
+                .digits
+                .recognize_prepared(&[prepare_input(&crop.image)])
+                .map_err(PipelineError::inference)?
+                .pop()
+                .unwrap_or_default();
+            if accept(&read) {
+                return Ok(Some((read, *region)));
+            }
+            if best.as_ref().is_none_or(|b| read.confidence > b.confidence) {
+                best = Some(read);
+            }
+        }
+        Ok(best.filter(|b| !b.text.is_empty()).map(|b| (b, *region)))
+    }
+
+    /// Reads the 14-digit number in `region`, with retries and a guarded one-digit repair.
+    pub fn id_number(&mut self, region: &CardBox) -> Result<Option<IdNumberRead>> {
+        let today = self.params.today();
+        let Some((read, region)) = self.digits(region, |r| id_number::is_valid(&r.text, today))?
+        else {
+            return Ok(None);
+        };
+        let mut digits = read.text.clone();
+        let mut repaired = false;
+        if !id_number::is_valid(&digits, today) && digits.len() == id_number::LENGTH {
+            if let Some(fixed) = repair(&read, today, self.params.repair_below) {
+                digits = fixed;
+                repaired = true;
+            }
+        }
+        Ok(Some(IdNumberRead {
+            parsed: id_number::parse(&digits, today),
+            digits,
+            confidence: if repaired {
+                read.confidence.min(0.5)
+            } else {
+                read.confidence
+            },
+            region,
+        }))
+    }
+
+    /// A card region on the input image.
+    pub fn input_quad(&self, region: &CardBox) -> crate::Quad {
+        self.card.to_input_quad(&region.quad())
+    }
+
+    /// Pushes a field with its confidence and input-image box.
+    pub fn push(
+        &self,
+        out: &mut Extraction,
+        name: &str,
+        value: serde_json::Value,
+        confidence: f32,
+        region: Option<&CardBox>,
+    ) {
+        let field = out.push(name, value);
+        field.confidence = Some(confidence.clamp(0.0, 1.0));
+        field.bbox = region.map(|r| self.input_quad(r));
+    }
+}
+
+/// The one-digit repair of an invalid 14-digit read: only at the least sure position,
+/// only to its runner-up class, only when that position was doubtful.
+fn repair(read: &DigitRead, today: NaiveDate, below: f32) -> Option<String> {
+    let (pos, &conf) = read
+        .char_confidences
+        .iter()
+        .enumerate()
+        .min_by(|a, b| a.1.total_cmp(b.1))?;
+    if conf >= below {
+        return None;
+    }
+    let alt = read.alternatives.get(pos)?.0;
+    let mut chars: Vec<char> = read.text.chars().collect();
+    chars[pos] = alt;
+    let candidate: String = chars.into_iter().collect();
+    id_number::is_valid(&candidate, today).then_some(candidate)
+}
+
+/// The ID number as read.
+#[derive(Debug, Clone)]
+pub struct IdNumberRead {
+    pub digits: String,
+    pub confidence: f32,
+    pub region: CardBox,
+    pub parsed: std::result::Result<NationalId, IdNumberError>,
+}
+
+/// What the number encodes, even when it breaks a rule (a wrong check digit still
+/// encodes a birth date): `(dateOfBirth, govern, gender)`.
+pub fn derived_fields(
+    digits: &str,
+    today: NaiveDate,
+) -> (Option<String>, Option<&'static str>, Option<Gender>) {
+    if let Ok(id) = id_number::parse(digits, today) {
+        return (
+            Some(id.birth_date_iso()),
+            Some(id.governorate.arabic),
+            Some(id.gender),
+        );
+    }
+    let d: Vec<u32> = digits.chars().filter_map(|c| c.to_digit(10)).collect();
+    if d.len() != id_number::LENGTH {
+        return (None, None, None);
+    }
+    let century = match d[0] {
+        2 => Some(1900),
+        3 => Some(2000),
+        _ => None,
+    };
+    let birth = century
+        .and_then(|c| {
+            NaiveDate::from_ymd_opt(
+                c + (d[1] * 10 + d[2]) as i32,
+                d[3] * 10 + d[4],
+                d[5] * 10 + d[6],
+            )
+        })
+        .filter(|b| *b <= today)
+        .map(|b| b.format("%Y-%m-%d").to_string());
+    let gov = governorates::by_code((d[7] * 10 + d[8]) as u8).map(|g| g.arabic);
+    let gender = Some(if d[12] % 2 == 1 {
+        Gender::Male
+    } else {
+        Gender::Female
+    });
+    (birth, gov, gender)
+}
+
+/// Words that really end in alef maqsura (`ى`): names and common address words.
+const MAQSURA_WORDS: &[&str] = &[
+    "مصطفى",
+    "موسى",
+    "عيسى",
+    "يحيى",
+    "مرتضى",
+    "مجتبى",
+    "هدى",
+    "منى",
+    "سلمى",
+    "ليلى",
+    "نهى",
+    "بشرى",
+    "لبنى",
+    "رضوى",
+    "سلوى",
+    "نجوى",
+    "ندى",
+    "جنى",
+    "يمنى",
+    "ذكرى",
+    "تقوى",
+    "يسرى",
+    "سعدى",
+    "شورى",
+    "الكبرى",
+    "الصغرى",
+    "الوسطى",
+    "الأقصى",
+    "مستشفى",
+    "المصطفى",
+    "إلى",
+    "حتى",
+];
+
+/// Tesseract's `ara` reads a word-final `ي` as `ى` more often than not (the two differ
+/// by two small dots). Cards print names the way they are registered, and Egyptian
+/// registrations end most words in `ي` (`حلمي`, `علي`), so a final `ى` becomes `ي`
+/// unless the word is one that really ends in `ى`.
+pub fn final_ya(text: &str) -> String {
+    text.split(' ')
+        .map(|w| {
+            if w.ends_with('ى') && !MAQSURA_WORDS.contains(&w) {
+                let mut s: String = w.chars().collect();
+                s.pop();
+                s.push('ي');
+                s
+            } else {
+                w.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Male names that really end in `ه` (ta marbuta is the rule for the rest).
+const HA_NAMES: &[&str] = &["طه", "وجيه", "نبيه", "عبده", "فقيه", "شريه", "سيبويه"];
+
+/// Names and job words: [`final_ya`], and a word-final `ه` read for `ة` turned back
+/// (`رحمه` for `رحمة`: Tesseract often drops the two dots), except `الله` compounds
+/// and the few names that end in `ه`.
+pub fn names_fix(text: &str) -> String {
+    final_ya(text)
+        .split(' ')
+        .map(|w| {
+            if w.chars().count() > 2
+                && w.ends_with('ه')
+                && !w.ends_with("له")
+                && !HA_NAMES.contains(&w)
+            {
+                let mut s: String = w.chars().collect();
+                s.pop();
+                s.push('ة');
+                s
+            } else {
+                w.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}

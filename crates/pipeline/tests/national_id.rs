@@ -1,0 +1,161 @@
+//! The national ID readers end to end on synthetic cards (`hawiya_synth`, seed 5, never
+//! used in training): real card locator, digit recogniser, Tesseract `ara`, and the
+//! worker's PP-OCR models. Tests print SKIP and return when the OCR models are missing
+//! (`HAWIYA_MODELS`); the digit model is committed and must load.
+
+use hawiya_documents::Code;
+use hawiya_pipeline::national_id::{back, front, IdModels, IdReadParams};
+use hawiya_pipeline::runtime::RuntimeConfig;
+use hawiya_pipeline::{PipelineError, Worker, WorkerConfig};
+use hawiya_synth::{render, Difficulty, DocKind, Sample, SynthParams};
+use image::RgbImage;
+
+/// The test seed: evaluation uses 77, training 1000.
+const SEED: u64 = 5;
+
+fn setup() -> Option<(Worker, IdModels)> {
+    let dir = std::env::var_os("HAWIYA_MODELS").map(std::path::PathBuf::from)?;
+    if !dir.join("text_det.onnx").is_file() {
+        eprintln!("SKIP: no text_det.onnx in {}", dir.display());
+        return None;
+    }
+    let worker = Worker::load(0, &WorkerConfig::default()).expect("worker");
+    let models = IdModels::load(None, &RuntimeConfig::default())
+        .expect("the ID models (id_digits.onnx is committed)");
+    Some((worker, models))
+}
+
+fn params() -> IdReadParams {
+    IdReadParams {
+        // The synth's "today": its cards expire relative to it.
+        today: Some(SynthParams::default().reference_date),
+        ..IdReadParams::default()
+    }
+}
+
+fn samples(
+    kind: DocKind,
+    difficulty: Difficulty,
+    count: u64,
+    invalid_fraction: f32,
+) -> Vec<Sample> {
+    let sp = SynthParams {
+        seed: SEED,
+        difficulty,
+        invalid_fraction,
+        ..SynthParams::default()
+    };
+    (0..count)
+        .map(|i| render(kind, &sp, i).expect("render"))
+        .collect()
+}
+
+fn truth(s: &Sample, field: &str) -> String {
+    s.truth
+        .data
+        .get(field)
+        .and_then(|v| v.as_str())
+        .unwrap_or("")
+        .to_string()
+}
+
+#[test]
+fn fronts_read_back_number_dates_and_names() {
+    let Some((mut worker, mut models)) = setup() else {
+        return;
+    };
+    let mut name_misses = Vec::new();
+    for difficulty in [Difficulty::Easy, Difficulty::Normal] {
+        for s in samples(DocKind::IdFront, difficulty, 3, 0.0) {
+            let ex = front::read(&mut worker, &mut models, &s.image, &params())
+                .unwrap_or_else(|e| panic!("{}: {e}", s.truth.id));
+            for field in ["idNumber", "dateOfBirth"] {
+                assert_eq!(
+                    ex.get_str(field).unwrap_or(""),
+                    truth(&s, field),
+                    "{} {field}",
+                    s.truth.id
+                );
+            }
+            for field in ["first_name", "last_names"] {
+                if ex.get_str(field).unwrap_or("") != truth(&s, field) {
+                    name_misses.push(format!("{} {field}: {:?}", s.truth.id, ex.get_str(field)));
+                }
+            }
+            // Boxes come back in input pixels, inside the photo.
+            let number = ex.fields.iter().find(|f| f.name == "idNumber").unwrap();
+            let bbox = number.bbox.expect("the number's box");
+            assert!(bbox
+                .iter()
+                .all(|p| p[0] >= -5.0 && p[0] <= s.image.width() as f32 + 5.0));
+            assert!(ex.extra.contains_key("card"));
+        }
+    }
+    // Names go through Tesseract: at most one of twelve may differ.
+    assert!(name_misses.len() <= 1, "{name_misses:#?}");
+}
+
+#[test]
+fn backs_read_back_number_and_dates() {
+    let Some((mut worker, mut models)) = setup() else {
+        return;
+    };
+    for difficulty in [Difficulty::Easy, Difficulty::Normal] {
+        for s in samples(DocKind::IdBack, difficulty, 3, 0.0) {
+            let ex = back::read(&mut worker, &mut models, &s.image, &params())
+                .unwrap_or_else(|e| panic!("{}: {e}", s.truth.id));
+            for field in ["idNumber", "releaseDate", "idExpiry", "gender"] {
+                assert_eq!(
+                    ex.get_str(field).unwrap_or(""),
+                    truth(&s, field),
+                    "{} {field}",
+                    s.truth.id
+                );
+            }
+            assert!(ex.issues.is_empty(), "{}: {:?}", s.truth.id, ex.issues);
+        }
+    }
+}
+
+#[test]
+fn invalid_cards_are_flagged_with_their_code() {
+    let Some((mut worker, mut models)) = setup() else {
+        return;
+    };
+    // Every card invalid; the first three easy fronts and backs.
+    let mut checked = 0;
+    for kind in [DocKind::IdFront, DocKind::IdBack] {
+        for s in samples(kind, Difficulty::Easy, 3, 1.0) {
+            assert!(!s.truth.expected_codes.is_empty());
+            let ex = match kind {
+                DocKind::IdFront => front::read(&mut worker, &mut models, &s.image, &params()),
+                _ => back::read(&mut worker, &mut models, &s.image, &params()),
+            }
+            .unwrap_or_else(|e| panic!("{}: {e}", s.truth.id));
+            for want in &s.truth.expected_codes {
+                assert!(
+                    ex.issues
+                        .iter()
+                        .any(|i| i.field == want.field && i.code.number() == want.code),
+                    "{}: expected {want:?}, got {:?}",
+                    s.truth.id,
+                    ex.issues
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 6);
+}
+
+#[test]
+fn a_photo_without_a_card_is_3011() {
+    let Some((mut worker, mut models)) = setup() else {
+        return;
+    };
+    let blank = RgbImage::from_pixel(800, 600, image::Rgb([120, 130, 125]));
+    match front::read(&mut worker, &mut models, &blank, &params()) {
+        Err(PipelineError::Document { code, .. }) => assert_eq!(code, Code::CardNotDetected),
+        other => panic!("expected 3011, got {other:?}"),
+    }
+}
