@@ -44,6 +44,14 @@ fn dist(a: [f32; 2], b: [f32; 2]) -> f32 {
     ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt()
 }
 
+/// CPU time this thread has run, from /proc/thread-self/schedstat (nanoseconds, first
+/// field): on a machine shared with other work, wall time measures the neighbours too.
+fn thread_cpu_ms() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: f64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(ns / 1e6)
+}
+
 fn pct(v: &mut [f64], q: f64) -> f64 {
     if v.is_empty() {
         return f64::NAN;
@@ -94,6 +102,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut errs = Vec::new();
     let mut errs_any = Vec::new();
     let mut times = Vec::new();
+    let mut confs = Vec::new();
+    let mut cpu_times = Vec::new();
+    let (mut lb_times, mut warp_times) = (Vec::new(), Vec::new());
     let (mut orient_ok, mut found, mut by_level) = (0u64, 0u64, vec![(0u64, 0f64, 0u64); 5]);
     for i in 0..n {
         let kind = KINDS[(i % 7) as usize];
@@ -107,9 +118,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ..SynthParams::default()
         };
         let s = render(kind, &params, i)?;
+        let cpu0 = thread_cpu_ms();
         let t = Instant::now();
         let res = locator.locate(&s.image, aspect(kind));
         times.push(t.elapsed().as_secs_f64() * 1000.0);
+        if let (Some(a), Some(b)) = (cpu0, thread_cpu_ms()) {
+            cpu_times.push(b - a);
+        }
+        // Parts of that time, measured apart: the letterbox and the final warp.
+        let t = Instant::now();
+        let _ = hawiya_pipeline::card::learned::letterbox(&s.image, 256);
+        lb_times.push(t.elapsed().as_secs_f64() * 1000.0);
+        if let Ok(card) = &res {
+            let t = Instant::now();
+            let _ = hawiya_pipeline::card::warp::rectify(&s.image, &card.quad, 1000, 631);
+            warp_times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
         let truth = s.truth.corners.0;
         let diag = (dist(truth[0], truth[2]) + dist(truth[1], truth[3])) / 2.0;
         let bucket = ((level * 5.0) as usize).min(4);
@@ -130,6 +154,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     orient_ok += 1;
                     by_level[bucket].2 += 1;
                 }
+                confs.push(card.confidence as f64);
                 errs.push(e as f64);
                 errs_any.push(e_any as f64);
                 by_level[bucket].0 += 1;
@@ -216,6 +241,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         pct(&mut times.clone(), 0.5),
         pct(&mut times, 0.9),
         threads
+    );
+    println!(
+        "locate CPU time (this thread): p50 {:.1} ms, p90 {:.1} ms",
+        pct(&mut cpu_times.clone(), 0.5),
+        pct(&mut cpu_times, 0.9)
+    );
+    println!(
+        "  of which letterbox p50 {:.1} ms, warp to 1000 px p50 {:.1} ms",
+        pct(&mut lb_times, 0.5),
+        pct(&mut warp_times, 0.5)
+    );
+    println!(
+        "confidence of found cards: p05 {:.2}, p50 {:.2}",
+        pct(&mut confs.clone(), 0.05),
+        pct(&mut confs, 0.5)
     );
     println!(
         "card-less photos rejected (3011): {rejected}/{negatives}; accepted confidences {:?}",

@@ -10,7 +10,7 @@
 //! card's top-left. The confidence is the mean of the assigned channel values.
 
 use image::RgbImage;
-use ndarray::{Array4, ArrayViewD, IxDyn};
+use ndarray::Array4;
 
 use super::{clockwise, Candidate, CardLocatorError};
 use crate::geometry::{polygon_area, Point, Quad};
@@ -102,7 +102,7 @@ impl LearnedLocator {
         let (input, scale) = letterbox(image, self.size);
         let heat = self.model.run_f32(input.view().into_dyn())?;
         let shape = heat.shape().to_vec();
-        if shape.len() != 4 || shape[1] != 4 || shape[3] == 0 {
+        if shape.len() != 4 || shape[1] != 4 || shape[3] == 0 || !heat.is_standard_layout() {
             return Err(RuntimeError::Shape {
                 model: self.model.name().to_string(),
                 what: "output",
@@ -133,8 +133,13 @@ pub struct LearnedOutput {
 impl LearnedOutput {
     fn maps(&self) -> Heatmaps<'_> {
         Heatmaps {
-            data: self.heat.view(),
-            h: self.h,
+            // Standard layout is checked in `run`.
+            data: self.heat.as_slice().unwrap_or(&[]),
+            h: if self.heat.is_standard_layout() {
+                self.h
+            } else {
+                0
+            },
             w: self.w,
         }
     }
@@ -236,14 +241,15 @@ pub fn letterbox(image: &RgbImage, size: u32) -> (Array4<f32>, f32) {
 
 /// Four heatmaps `[1, 4, h, w]`.
 pub struct Heatmaps<'a> {
-    pub data: ArrayViewD<'a, f32>,
+    /// Channel-major, row-major values (`[k][y][x]`), 4 x h x w of them.
+    pub data: &'a [f32],
     pub h: usize,
     pub w: usize,
 }
 
 impl Heatmaps<'_> {
     fn at(&self, k: usize, y: usize, x: usize) -> f32 {
-        self.data[IxDyn(&[0, k, y, x])]
+        self.data[(k * self.h + y) * self.w + x]
     }
 
     /// Evidence of any corner: the channels' sum (the net splits a corner it cannot
@@ -329,6 +335,9 @@ pub fn decode(maps: &Heatmaps<'_>, p: &LearnedParams) -> Vec<(Quad, f32)> {
                 }
             }
         }
+    }
+    if out.len() > 2 {
+        out[1..].sort_by(|a, b| b.1.total_cmp(&a.1));
     }
     out
 }
@@ -431,7 +440,7 @@ mod tests {
             blob(&mut m, k, c[0], c[1], 0.9);
         }
         let maps = Heatmaps {
-            data: m.view().into_dyn(),
+            data: m.as_slice().unwrap(),
             h: 64,
             w: 64,
         };
@@ -452,7 +461,7 @@ mod tests {
     fn flat_heatmaps_give_no_card() {
         let m = Array4::<f32>::from_elem((1, 4, 64, 64), 0.01);
         let maps = Heatmaps {
-            data: m.view().into_dyn(),
+            data: m.as_slice().unwrap(),
             h: 64,
             w: 64,
         };

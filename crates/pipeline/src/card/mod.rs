@@ -19,6 +19,7 @@
 pub mod classical;
 pub mod learned;
 pub mod refine;
+pub mod warp;
 
 use std::path::{Path, PathBuf};
 
@@ -26,7 +27,7 @@ use hawiya_documents::Code;
 use image::RgbImage;
 
 use crate::error::PipelineError;
-use crate::geometry::{distance, perspective_crop, polygon_area, Quad};
+use crate::geometry::{distance, polygon_area, Quad};
 use crate::runtime::{OnnxModel, RuntimeConfig, RuntimeError};
 
 pub use classical::ClassicalParams;
@@ -207,8 +208,13 @@ impl CardLocator {
         };
         let mut best: Option<Candidate> = None;
         if let Some(o) = learned.as_ref() {
+            // The top four peaks' quad first; the other hypotheses only when it is not
+            // sure (each costs a refinement).
             for c in o.decode(&p.learned) {
                 keep_best(&mut best, self.assess(image, c, aspect, Some(o)));
+                if best.is_some_and(|b| b.confidence >= p.sure_confidence) {
+                    break;
+                }
             }
         }
         if best.is_none_or(|b| b.confidence < p.sure_confidence) {
@@ -226,7 +232,7 @@ impl CardLocator {
             )));
         }
         let height = ((p.canonical_width as f32 / aspect).round() as u32).max(1);
-        let rectified = perspective_crop(image, &found.quad, p.canonical_width, height)
+        let rectified = warp::rectify(image, &found.quad, p.canonical_width, height)
             .ok_or_else(|| no_card("the card quadrilateral is degenerate"))?;
         Ok(LocatedCard {
             quarter_turns: quarter_turns(&found.quad),
