@@ -61,6 +61,8 @@ struct Case {
     codes: Vec<(String, u64)>,
     /// Grouping key in the report (document kind, set name).
     group: String,
+    /// The date a synthetic case's validity was generated against.
+    reference_date: Option<String>,
 }
 
 #[derive(Default, Serialize)]
@@ -179,6 +181,7 @@ fn synth_cases(dir: &Path) -> anyhow::Result<Vec<Case>> {
                 .unwrap_or_default(),
             codes,
             group: truth["kind"].as_str().unwrap_or("unknown").to_string(),
+            reference_date: truth["reference_date"].as_str().map(String::from),
         });
     }
     Ok(cases)
@@ -235,6 +238,7 @@ fn public_cases(set: &str, data: &Path) -> anyhow::Result<Vec<Case>> {
                     approximate: vec![],
                     codes: vec![],
                     group: if same { "same_person".into() } else { "different_person".into() },
+                    reference_date: None,
                 });
             }
         }
@@ -259,6 +263,7 @@ fn public_cases(set: &str, data: &Path) -> anyhow::Result<Vec<Case>> {
                     approximate: vec![],
                     codes: vec![],
                     group: "ealpr_plates".into(),
+                    reference_date: None,
                 });
             }
         }
@@ -295,6 +300,7 @@ fn public_cases(set: &str, data: &Path) -> anyhow::Result<Vec<Case>> {
                     approximate: vec![],
                     codes: vec![],
                     group: "passporteye".into(),
+                    reference_date: None,
                 });
             }
         }
@@ -343,7 +349,21 @@ pub async fn run(args: EvalArgs) -> anyhow::Result<()> {
             )
         }
         None => {
-            let server = crate::local::LocalServer::start().await?;
+            // A synthetic set is judged as of the date it was generated for.
+            let mut dates: Vec<&str> = cases
+                .iter()
+                .filter_map(|c| c.reference_date.as_deref())
+                .collect();
+            dates.sort();
+            dates.dedup();
+            let validity_date = match dates.as_slice() {
+                [one] => Some(
+                    one.parse()
+                        .with_context(|| format!("reference_date {one:?}"))?,
+                ),
+                _ => None,
+            };
+            let server = crate::local::LocalServer::start(validity_date).await?;
             (
                 Client::login(&server.base, &server.key, "eval@localhost", "eval").await?,
                 Some(server),

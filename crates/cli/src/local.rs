@@ -20,7 +20,8 @@ impl Drop for LocalServer {
 }
 
 impl LocalServer {
-    pub async fn start() -> anyhow::Result<LocalServer> {
+    /// `validity_date`: judge expiry as of this date (a synthetic set's reference date).
+    pub async fn start(validity_date: Option<chrono::NaiveDate>) -> anyhow::Result<LocalServer> {
         let dir = tempfile::tempdir()?;
         let mut config = ServerConfig::load(None)?;
         config.data_dir = dir.path().to_path_buf();
@@ -29,6 +30,7 @@ impl LocalServer {
         config.rate_per_second = u32::MAX / 2;
         config.rate_per_minute = u32::MAX / 2;
         config.request_timeout_secs = 120;
+        config.validity_date = validity_date.or(config.validity_date);
         let store = Store::connect(&config.effective_database_url())
             .await
             .context("opening the evaluation database")?;

@@ -1,6 +1,7 @@
 //! `hawiya`: the one binary. `serve` runs the API server; the other subcommands are the
 //! operator's and developer's tools around it.
 
+mod aml;
 mod eval;
 mod local;
 mod scan;
@@ -77,6 +78,11 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Read documents offline (JSON Lines or CSV), through the same pipeline as the server.
     Scan(scan::ScanArgs),
+    /// AML watchlists: import, list, check.
+    Aml {
+        #[command(subcommand)]
+        command: aml::AmlCommand,
+    },
     /// Manage tenants.
     Tenant {
         #[command(subcommand)]
@@ -130,6 +136,10 @@ fn main() -> anyhow::Result<()> {
             runtime.block_on(eval::run(args))
         }
         Command::Scan(args) => runtime.block_on(scan::run(args)),
+        Command::Aml { command } => {
+            init_tracing(false);
+            runtime.block_on(aml::run(command))
+        }
         Command::Tenant { command } => {
             init_tracing(false);
             runtime.block_on(tenant::run(command))

@@ -81,7 +81,7 @@ fn csv_field(s: &str) -> String {
 }
 
 pub async fn run(args: ScanArgs) -> anyhow::Result<()> {
-    let server = crate::local::LocalServer::start().await?;
+    let server = crate::local::LocalServer::start(None).await?;
     let client = reqwest::Client::new();
     let login: Value = client
         .post(format!("{}/api/credentials/Login", server.base))

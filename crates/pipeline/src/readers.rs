@@ -47,15 +47,33 @@ impl DocumentKind {
     }
 }
 
+/// What a reader needs besides the image.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// The date validity (expiry, birth dates in the future) is judged against. Default:
+    /// today (UTC); the server may pin it (`validity_date`) to re-read archived scans or
+    /// to evaluate a fixed synthetic set.
+    pub today: chrono::NaiveDate,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            today: chrono::Utc::now().date_naive(),
+        }
+    }
+}
+
 /// Reads one document image. `bytes` are the client's encoded image.
 pub fn read_document(
     worker: &mut Worker,
     kind: DocumentKind,
     bytes: &[u8],
     limits: &ImageLimits,
+    options: &ReadOptions,
 ) -> Result<Extraction> {
     let image = decode(bytes, limits)?;
-    let _ = (worker, image);
+    let _ = (worker, image, options);
     Err(PipelineError::NotImplemented(format!(
         "the {} reader is not built yet",
         kind.step()

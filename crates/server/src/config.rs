@@ -20,6 +20,14 @@ pub struct ServerConfig {
     pub models_dir: Option<PathBuf>,
     /// Path of `libonnxruntime.so`. Default: `ORT_DYLIB_PATH`, else next to the models.
     pub ort_library: Option<PathBuf>,
+    /// `cpu` or `cuda` (needs a build with the `cuda` feature and the onnxruntime-gpu library).
+    pub provider: String,
+    /// ONNX Runtime intra-op threads per worker. Default 1: one worker per core keeps every
+    /// core busy without the threads of two workers competing (faces.md).
+    pub intra_op_threads: usize,
+    /// Check document validity (expiry) as of this date instead of today: for re-reading
+    /// archived scans as of their capture, and for evaluating fixed synthetic sets.
+    pub validity_date: Option<chrono::NaiveDate>,
     /// Inference worker threads. Default: the number of CPU cores (one intra-op thread each).
     pub workers: usize,
     /// Requests admitted to the inference queue before 429. Default 32 (about two seconds of
@@ -60,6 +68,9 @@ impl Default for ServerConfig {
             database_url: None,
             models_dir: None,
             ort_library: None,
+            provider: "cpu".into(),
+            intra_op_threads: 1,
+            validity_date: None,
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             queue_capacity: 32,
             request_timeout_secs: 30,
@@ -152,6 +163,9 @@ impl ServerConfig {
         env_field!(database_url, "HAWIYA_DATABASE_URL", opt);
         env_field!(models_dir, "HAWIYA_MODELS", opt);
         env_field!(ort_library, "ORT_DYLIB_PATH", opt);
+        env_field!(provider, "HAWIYA_PROVIDER");
+        env_field!(intra_op_threads, "HAWIYA_INTRA_OP_THREADS");
+        env_field!(validity_date, "HAWIYA_VALIDITY_DATE", opt);
         env_field!(workers, "HAWIYA_WORKERS");
         env_field!(queue_capacity, "HAWIYA_QUEUE_CAPACITY");
         env_field!(request_timeout_secs, "HAWIYA_REQUEST_TIMEOUT_SECS");

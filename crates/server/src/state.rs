@@ -52,6 +52,15 @@ impl AppState {
         }
     }
 
+    /// Reader options: validity judged as of `validity_date` when configured, else today.
+    pub fn read_options(&self) -> hawiya_pipeline::ReadOptions {
+        let mut options = hawiya_pipeline::ReadOptions::default();
+        if let Some(date) = self.config.validity_date {
+            options.today = date;
+        }
+        options
+    }
+
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.config.request_timeout_secs)
     }

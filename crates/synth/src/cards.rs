@@ -226,6 +226,8 @@ impl<'a> Doc<'a> {
                 quarter_turns: 0,
                 lines: self.lines,
                 face: self.face,
+                // Set by `render_card_flat`, which knows the parameters.
+                reference_date: chrono::NaiveDate::default(),
                 degradation: None,
             },
             image: self.img,

@@ -181,9 +181,10 @@ pub struct SynthParams {
     /// exercise every validation code in a few hundred samples without drowning the
     /// valid reads that accuracy is measured on.
     pub invalid_fraction: f32,
-    /// "Today" for birth and expiry dates. Default 2025-01-01, fixed so a set does not
-    /// change with the clock; readers validating against the real date will find cards
-    /// expired after about 2026 (the shortest validity generated is one year).
+    /// "Today" for birth and expiry dates. Default 2026-11-01, fixed so a set does not
+    /// change with the clock. It is recorded in every [`Truth`]: evaluate with the server's
+    /// `validity_date` set to it, since a reader judging by the real date will in time
+    /// find short-lived documents (vehicle licences) expired.
     pub reference_date: NaiveDate,
     /// Width of the flat ID-1 card in pixels. Default 1000 (the brief's size; digits
     /// stay well above the 10 px digits.md asks for after a 0.4x photo).
@@ -199,7 +200,7 @@ impl Default for SynthParams {
             difficulty: Difficulty::Normal,
             faces_dir: None,
             invalid_fraction: 0.1,
-            reference_date: NaiveDate::from_ymd_opt(2025, 1, 1).expect("date"),
+            reference_date: NaiveDate::from_ymd_opt(2026, 11, 1).expect("date"),
             card_width: 1000,
             photo: None,
         }
@@ -249,6 +250,8 @@ pub struct Truth {
     pub lines: Vec<TextLine>,
     /// The face photo on the document, if it has one.
     pub face: Option<Quad>,
+    /// The date the document's validity was generated against (`SynthParams::reference_date`).
+    pub reference_date: NaiveDate,
     /// The photo's degradation, for slicing results by difficulty.
     pub degradation: Option<photo::Degradation>,
 }
@@ -297,6 +300,7 @@ pub fn render_card_flat(
     let mut rng = rng_for(params, kind, index, 0);
     let mut s = cards::render(kind, params, fonts, &mut rng)?;
     s.truth.id = format!("{}_{}_{}", kind.slug(), params.seed, index);
+    s.truth.reference_date = params.reference_date;
     Ok(s)
 }
 

@@ -1,5 +1,6 @@
 //! The routes: a table of every OCR route (JSON and `/file`), credentials, probes.
 
+pub mod aml;
 pub mod credentials;
 pub mod ocr;
 pub mod probes;

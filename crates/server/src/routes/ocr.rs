@@ -112,8 +112,9 @@ async fn run(
             let data = base_data(request_id, &common, Some(&tx));
             let image = input.image("image")?;
             let limits = state.image_limits();
+            let options = state.read_options();
             let extraction = infer(state, "image", move |w| {
-                readers::read_document(w, kind, &image, &limits)
+                readers::read_document(w, kind, &image, &limits, &options)
             })
             .await
             .map_err(|e| e.with_data(data.clone()))?;
@@ -129,7 +130,26 @@ async fn run(
                 )
                 .await
                 .map_err(|e| store_error(e).with_data(data.clone()))?;
+            // The tenant's opt-in screening of the card holder (api.md: services.AML).
+            let aml = if kind == hawiya_pipeline::DocumentKind::IdFront
+                && super::aml::enabled_on_id_front(&auth.tenant)
+            {
+                let name = extraction.get_str("name");
+                let id_number = extraction.get_str("idNumber");
+                // No birth date: the store takes it from the ID number, which the card's
+                // check digit vouches for.
+                if name.is_some() || id_number.is_some() {
+                    super::aml::screen(state, name, id_number, None)
+                        .await
+                        .map_err(|e| e.with_data(data.clone()))?
+                } else {
+                    Value::Null
+                }
+            } else {
+                Value::Null
+            };
             let mut env = Envelope::new(data);
+            env.services.aml = aml;
             env.services.classification = json!({
                 "doc_type": kind.doc_type(),
                 "side": side_of(kind),
@@ -235,12 +255,14 @@ async fn run(
         }
         Task::Aml => {
             let data = base_data(request_id, &common, common.transaction_id.as_deref());
-            Err(ApiError::new(
-                StatusCode::NOT_IMPLEMENTED,
-                codes::NOT_IMPLEMENTED,
-                "AML screening is not built yet",
-            )
-            .with_data(data))
+            let name = input.required_text("name")?;
+            let id_number = input.required_text("idNumber")?;
+            let aml = super::aml::screen(state, Some(&name), Some(&id_number), None)
+                .await
+                .map_err(|e| e.with_data(data.clone()))?;
+            let mut env = Envelope::new(data);
+            env.services.aml = aml;
+            Ok(env.into_response_with(StatusCode::OK))
         }
     }
 }

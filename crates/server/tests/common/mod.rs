@@ -93,8 +93,31 @@ pub fn test_config() -> ServerConfig {
 impl TestServer {
     pub async fn start(db: &Db, config: ServerConfig) -> TestServer {
         let store = Store::connect(&db.url()).await.expect("opening the store");
-        let secret = store.signing_secret().await.unwrap();
+        // The contract tests need no models: bare workers answer every reader with its
+        // real decoding and errors. Reader tests over HTTP use `start_with_models`.
+        let engine = hawiya_pipeline::Engine::start(
+            &hawiya_pipeline::EngineConfig {
+                workers: config.workers,
+                queue_capacity: config.queue_capacity,
+            },
+            |i| Ok(hawiya_pipeline::Worker::bare(i)),
+        );
+        Self::start_with_engine(store, config, engine).await
+    }
+
+    /// A server whose workers load the real models.
+    pub async fn start_with_models(db: &Db, config: ServerConfig) -> TestServer {
+        let store = Store::connect(&db.url()).await.expect("opening the store");
         let engine = hawiya_server::engine::start_engine(&config);
+        Self::start_with_engine(store, config, engine).await
+    }
+
+    async fn start_with_engine(
+        store: Store,
+        config: ServerConfig,
+        engine: hawiya_pipeline::Engine,
+    ) -> TestServer {
+        let secret = store.signing_secret().await.unwrap();
         let state = AppState::new(config, store, engine, &secret);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
