@@ -427,10 +427,10 @@ mod tests {
         let d = chip_details(&lm, &params).unwrap();
         // dlib's rectangle for an identity fit: 150 wide with inclusive corners.
         assert!(
-            approx(d.rect[0], 0.5, 1e-9) && approx(d.rect[2], 149.5, 1e-9),
+            approx(d.rect[0], 0.5, 1e-3) && approx(d.rect[2], 149.5, 1e-3),
             "{d:?}"
         );
-        assert!(approx(d.angle, 0.0, 1e-12));
+        assert!(approx(d.angle, 0.0, 1e-6));
         // A smooth ramp sampled through that rectangle: chip pixel x reads image x + 0.5
         // scaled by 149/149, i.e. each chip pixel lands within a pixel of its source.
         let image = RgbImage::from_fn(150, 150, |x, y| image::Rgb([x as u8, y as u8, 100]));
@@ -464,7 +464,7 @@ mod tests {
             mouth: t[3],
         };
         let d = chip_details(&lm, &params).unwrap();
-        assert!(approx(d.angle, std::f64::consts::FRAC_PI_2, 1e-9));
+        assert!(approx(d.angle, std::f64::consts::FRAC_PI_2, 1e-6));
         let cx = ((d.rect[0] + d.rect[2]) / 2.0) as u32;
         let image = RgbImage::from_fn(900, 800, |x, _| {
             if x < cx {
