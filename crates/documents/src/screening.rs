@@ -245,23 +245,26 @@ pub fn retrieval_keys(name: &NameKey) -> Vec<i64> {
     keys
 }
 
-/// Keys for a query: its own pairs, and its single tokens too when it has one token, so a
-/// one-word query still finds one-word entries.
-pub fn query_keys(name: &NameKey) -> Vec<i64> {
-    retrieval_keys(name)
+/// Shortest document number used as a key: shorter "numbers" in lists are fragments or
+/// placeholders and would match unrelated people.
+const MIN_DOCUMENT_NUMBER_LEN: usize = 5;
+
+/// A document number as compared: Arabic-Indic digits to ASCII, letters upper-cased,
+/// spaces, dashes, slashes and dots dropped. `None` when fewer than 5 characters remain.
+pub fn normalize_document_number(input: &str) -> Option<String> {
+    let cleaned: String = crate::id_number::clean(input)
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    (cleaned.len() >= MIN_DOCUMENT_NUMBER_LEN).then_some(cleaned)
 }
 
-/// The retrieval key of a national ID number: its 14 ASCII digits (Arabic-Indic digits,
-/// spaces and dashes accepted), or `None` when the input is not 14 digits.
-pub fn id_number_key(input: &str) -> Option<i64> {
-    let digits = normalize_id_number(input)?;
-    Some(stable_hash(&["id", &digits]))
-}
-
-/// The 14 ASCII digits of an ID number as written in any digits, or `None`.
-pub fn normalize_id_number(input: &str) -> Option<String> {
-    let cleaned = crate::id_number::clean(input);
-    (cleaned.len() == 14 && cleaned.bytes().all(|b| b.is_ascii_digit())).then_some(cleaned)
+/// The retrieval key of a document number (a 14-digit national ID in any digits, or a
+/// passport number from a list), or `None` when it is too short to be one.
+pub fn document_number_key(input: &str) -> Option<i64> {
+    let number = normalize_document_number(input)?;
+    Some(stable_hash(&["id", &number]))
 }
 
 /// Similarity of two folded tokens in 0..=1: Jaro-Winkler. `abd` compounds compare by
@@ -471,12 +474,16 @@ mod tests {
 
     #[test]
     fn id_numbers_in_any_digits() {
-        let ascii = id_number_key("29001011234567");
+        let ascii = document_number_key("29001011234567");
         assert!(ascii.is_some());
-        assert_eq!(id_number_key("٢٩٠٠١٠١١٢٣٤٥٦٧"), ascii);
-        assert_eq!(id_number_key("2900101 1234567"), ascii);
-        assert_eq!(id_number_key("2900101123456"), None);
-        assert_eq!(id_number_key("2900101123456x"), None);
+        assert_eq!(document_number_key("٢٩٠٠١٠١١٢٣٤٥٦٧"), ascii);
+        assert_eq!(document_number_key("2900101-1234567"), ascii);
+        assert_ne!(document_number_key("29001011234568"), ascii);
+        assert_eq!(document_number_key("a1b2"), None);
+        assert_eq!(
+            normalize_document_number("ab 12.345"),
+            Some("AB12345".to_string())
+        );
     }
 
     #[test]

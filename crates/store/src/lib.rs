@@ -38,6 +38,7 @@ macro_rules! dispatch {
     };
 }
 
+mod aml;
 mod audit;
 mod tenants;
 mod transactions;
@@ -55,6 +56,10 @@ use sqlx::sqlite::{
 };
 use tokio::sync::{OnceCell, Semaphore};
 
+pub use aml::{
+    normalize_date, parse_list, AmlEntry, AmlFormat, AmlList, AmlMatch, AmlQuery, AmlSearchParams,
+    ImportError, ParsedList,
+};
 pub use error::StoreError;
 pub use model::{
     AuditRecord, Step, Tenant, TenantSettings, Transaction, User, DEFAULT_RATE_LIMIT_PER_MINUTE,
