@@ -164,7 +164,8 @@ def main():
             idx = val_idx[i:i + 256]
             val_pred += greedy(torch.softmax(net(x_all[idx].float() / 255.0), -1))
     val_true = [labels[j] for j in val_idx]
-    kinds = {"ID number (14 digits)": lambda s: "/" not in s,
+    kinds = {"ID number (14 digits)": lambda s: len(s) == 14 and "/" not in s,
+             "house number (address line 1)": lambda s: len(s) < 6 and "/" not in s,
              "release date (YYYY/MM)": lambda s: s.count("/") == 1,
              "expiry date (YYYY/MM/DD)": lambda s: s.count("/") == 2}
     rows = []

@@ -159,7 +159,7 @@ fn main() {
                 n += 1;
             }
         }
-        if (index - start) % 500 == 0 {
+        if (index - start).is_multiple_of(500) {
             eprintln!("{} cards, {n} crops", index - start);
         }
     }

@@ -224,7 +224,7 @@ pub fn read_card(
 
     // Dates: the value is the leftmost ink segment of its row (the label is on the right).
     let release = match &release_row {
-        Some(row) => read_date(&mut r, row, 1)?,
+        Some(row) => read_date(&mut r, row, 1, None)?,
         None => None,
     };
     match release {
@@ -249,8 +249,13 @@ pub fn read_card(
             );
         }
     }
+    // A card expires after it was issued: a read that says otherwise is retried.
+    let issued = out
+        .get_str("releaseDate")
+        .and_then(|d| dates::parse_printed_date(&d.replace('-', "/")).ok())
+        .map(|d| d.first_day());
     let expiry = match &expiry_row {
-        Some(row) => read_date(&mut r, row, 2)?,
+        Some(row) => read_date(&mut r, row, 2, issued)?,
         None => None,
     };
     match expiry {
@@ -404,6 +409,7 @@ fn read_date(
     r: &mut CardReader,
     row: &Row,
     slashes: usize,
+    after: Option<chrono::NaiveDate>,
 ) -> Result<Option<(String, f32, CardBox)>> {
     let mut regions = Vec::new();
     let segments = ink_segments(
@@ -418,8 +424,10 @@ fn read_date(
         regions.push(row.boxes[0]);
     }
     regions.push(row.bounds);
-    let accept =
-        |t: &str| t.matches('/').count() == slashes && dates::parse_printed_date(t).is_ok();
+    let accept = |t: &str| {
+        t.matches('/').count() == slashes
+            && dates::parse_printed_date(t).is_ok_and(|d| after.is_none_or(|a| d.first_day() > a))
+    };
     let mut fallback = None;
     for region in regions {
         if let Some((read, region)) = r.digits(&region, |d| accept(&d.text))? {

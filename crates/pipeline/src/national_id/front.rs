@@ -326,7 +326,8 @@ fn read_name(r: &mut CardReader, row: Option<&Row>) -> Result<(String, f32)> {
 
 /// Address text: Arabic words, `-` separators and ASCII digits kept.
 fn clean_address(s: &str) -> String {
-    let s = super::final_ya(&hawiya_documents::digits::to_ascii_digits(s));
+    // No final-ya folding here: place names end in `ى` often (`مرسى علم`, `الأولى`).
+    let s = hawiya_documents::digits::to_ascii_digits(s);
     s.chars()
         .map(|c| {
             if is_arabic_letter(c) || c.is_ascii_digit() || c == '-' {
