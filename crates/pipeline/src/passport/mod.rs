@@ -58,8 +58,11 @@ impl From<MrzError> for PipelineError {
             MrzError::NotFound | MrzError::Unreadable { .. } => {
                 PipelineError::document(Code::InvalidMrz, e.to_string())
             }
-            // A missing or failing model is the server's fault, not the client's.
-            MrzError::ModelNotLoaded(_) | MrzError::Alphabet | MrzError::Runtime(_) => {
+            MrzError::ModelNotLoaded(file) => PipelineError::ModelUnavailable(format!(
+                "the passport reader needs {file}, which is not loaded on this server"
+            )),
+            // A failing model is the server's fault, not the client's.
+            MrzError::Alphabet | MrzError::Runtime(_) => {
                 PipelineError::inference(e)
             }
         }
