@@ -17,6 +17,10 @@ pub enum PipelineError {
     /// The reader for this route is not built yet.
     #[error("{0}")]
     NotImplemented(String),
+    /// A model this step needs is not loaded on this server (missing from the models
+    /// directory): the operator's to fix; the API answers 503.
+    #[error("{0}")]
+    ModelUnavailable(String),
     /// A model or the OCR engine failed: a server fault, not the client's.
     #[error("inference failed: {0}")]
     Inference(String),

@@ -15,10 +15,12 @@ pub mod national_id;
 pub mod ocr;
 pub mod passport;
 pub mod preprocess;
+pub mod readers;
 pub mod runtime;
 pub mod worker;
 
 pub use engine::{Engine, EngineConfig, EngineError};
 pub use error::{PipelineError, Result};
 pub use extraction::{Extraction, Field, Quad};
+pub use readers::{read_document, DocumentKind, ReadOptions};
 pub use worker::{ModelSet, Worker, WorkerConfig, WorkerError};

@@ -73,11 +73,29 @@ pub fn read_document(
     options: &ReadOptions,
 ) -> Result<Extraction> {
     let image = decode(bytes, limits)?;
-    let _ = (worker, image, options);
-    Err(PipelineError::NotImplemented(format!(
-        "the {} reader is not built yet",
-        kind.step()
-    )))
+    match kind {
+        DocumentKind::Passport => crate::passport::read_params(
+            worker,
+            &image.rgb,
+            &crate::passport::PassportParams {
+                today: Some(options.today),
+                ..Default::default()
+            },
+        ),
+        _ => Err(PipelineError::NotImplemented(format!(
+            "the {} reader is not built yet",
+            kind.step()
+        ))),
+    }
+}
+
+fn face_models(worker: &mut Worker) -> Result<&mut crate::face::FaceModels> {
+    worker.models.face.as_mut().ok_or_else(|| {
+        PipelineError::ModelUnavailable(
+            "the face models (blazeface_back.onnx, face_embed.onnx) are not loaded on this server"
+                .into(),
+        )
+    })
 }
 
 /// `face/compare`: two face images; `liveness` also runs the passive check on both.
@@ -86,12 +104,13 @@ pub fn compare_faces(
     first: &[u8],
     second: &[u8],
     liveness: bool,
+    threshold: f32,
     limits: &ImageLimits,
 ) -> Result<Extraction> {
-    let _ = (worker, decode(first, limits)?, decode(second, limits)?, liveness);
-    Err(PipelineError::NotImplemented(
-        "face verification is not built yet".into(),
-    ))
+    let (a, b) = (decode(first, limits)?, decode(second, limits)?);
+    let _ = liveness;
+    crate::face::compare_images(face_models(worker)?, &a.rgb, &b.rgb, threshold)
+        .map_err(PipelineError::inference)
 }
 
 /// `face/match`: a selfie against the ID photo's stored embedding.
@@ -99,12 +118,12 @@ pub fn match_face(
     worker: &mut Worker,
     selfie: &[u8],
     id_embedding: &[f32],
+    threshold: f32,
     limits: &ImageLimits,
 ) -> Result<Extraction> {
-    let _ = (worker, decode(selfie, limits)?, id_embedding);
-    Err(PipelineError::NotImplemented(
-        "face verification is not built yet".into(),
-    ))
+    let image = decode(selfie, limits)?;
+    crate::face::match_embedding(face_models(worker)?, &image.rgb, id_embedding, threshold)
+        .map_err(PipelineError::inference)
 }
 
 /// `liveness/multi`: three frames of one face.

@@ -67,16 +67,29 @@ pub enum WorkerError {
     },
 }
 
-/// The models one worker holds. Other model kinds (faces, liveness) add a field here and
-/// a line in [`Worker::load`].
-#[derive(Debug, Default)]
+/// The models one worker holds. Other model kinds add a field here and a line in
+/// [`Worker::load`].
+#[derive(Default)]
 pub struct ModelSet {
     /// PP-OCR DB text detection.
     pub text_detector: Option<OnnxModel>,
     /// PP-OCR Latin recognition with its dictionary.
     pub text_recognizer: Option<OnnxTextRecognizer>,
+    /// Face detection and the 128-d embedding.
+    pub face: Option<crate::face::FaceModels>,
     /// Model files that were not found when the worker loaded.
     pub missing: Vec<ModelFile>,
+}
+
+impl std::fmt::Debug for ModelSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ModelSet")
+            .field("text_detector", &self.text_detector.is_some())
+            .field("text_recognizer", &self.text_recognizer.is_some())
+            .field("face", &self.face.is_some())
+            .field("missing", &self.missing)
+            .finish()
+    }
 }
 
 /// Per-thread inference state. Built once per worker thread by the engine's factory.
@@ -155,6 +168,14 @@ impl Worker {
             );
         }
 
+        if dir.find(ModelFile::FaceEmbed).is_some() {
+            match crate::face::FaceModels::load(dir.root(), &config.runtime) {
+                Ok(face) => models.face = Some(face),
+                // The face routes answer with an error; the document routes still work.
+                Err(e) => tracing::error!(worker = index, error = %e, "face models not loaded"),
+            }
+        }
+
         let mut worker = Worker {
             index,
             models,
@@ -181,6 +202,11 @@ impl Worker {
             warm(ModelFile::TextRecognizeLatin, || {
                 rec.class_probabilities(ArrayView4::from(&input)).map(drop)
             })?;
+        }
+        if let Some(face) = self.models.face.as_mut() {
+            if let Err(e) = face.warm_up() {
+                tracing::warn!(error = %e, "face models warm-up failed");
+            }
         }
         Ok(())
     }

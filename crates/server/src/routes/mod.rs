@@ -148,6 +148,10 @@ pub fn pipeline_error(e: PipelineError, field: &str) -> ApiError {
         PipelineError::NotImplemented(message) => {
             ApiError::new(StatusCode::NOT_IMPLEMENTED, codes::NOT_IMPLEMENTED, message)
         }
+        PipelineError::ModelUnavailable(message) => {
+            tracing::error!(error = %message, "model unavailable");
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, codes::UNAVAILABLE, message)
+        }
         PipelineError::Inference(message) => {
             tracing::error!(error = %message, "inference failed");
             ApiError::internal("inference failed; the error is logged on the server")

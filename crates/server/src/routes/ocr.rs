@@ -186,8 +186,9 @@ async fn run(
                 })?;
             let image = input.image("image")?;
             let limits = state.image_limits();
+            let threshold = face_threshold(state, auth);
             let extraction = infer(state, "image", move |w| {
-                readers::match_face(w, &image, &embedding, &limits)
+                readers::match_face(w, &image, &embedding, threshold, &limits)
             })
             .await
             .map_err(|e| e.with_data(data.clone()))?;
@@ -200,8 +201,9 @@ async fn run(
             let second = input.image("face_image2")?;
             let liveness = input.flag("liveness")?.unwrap_or(false);
             let limits = state.image_limits();
+            let threshold = face_threshold(state, auth);
             let extraction = infer(state, "face_image1", move |w| {
-                readers::compare_faces(w, &first, &second, liveness, &limits)
+                readers::compare_faces(w, &first, &second, liveness, threshold, &limits)
             })
             .await
             .map_err(|e| e.with_data(data.clone()))?;
@@ -265,6 +267,14 @@ async fn run(
             Ok(env.into_response_with(StatusCode::OK))
         }
     }
+}
+
+/// The tenant's face dissimilarity threshold, else the server's.
+fn face_threshold(state: &AppState, auth: &AuthContext) -> f32 {
+    auth.tenant
+        .settings
+        .face_match_threshold
+        .unwrap_or(state.config.face_threshold)
 }
 
 /// Face and liveness steps: every result field is returned (the step is the answer).

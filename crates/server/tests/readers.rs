@@ -1,0 +1,108 @@
+//! Readers over real HTTP with the real models: a synthetic passport read back exactly,
+//! and face/compare on a public-domain portrait. Skips when the models are not built.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::*;
+use reqwest::StatusCode;
+use serde_json::json;
+
+fn models_present() -> bool {
+    let dir = std::env::var_os("HAWIYA_MODELS").map(PathBuf::from);
+    match dir {
+        Some(d) if d.join("text_det.onnx").exists() && d.join("face_embed.onnx").exists() => true,
+        _ => {
+            eprintln!("skipping reader tests: models not built (run scripts/setup.sh)");
+            false
+        }
+    }
+}
+
+fn astronaut() -> image::RgbImage {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../pipeline/tests/data/astronaut.png");
+    image::open(path).expect("the astronaut portrait").to_rgb8()
+}
+
+fn encode_jpeg(img: &image::RgbImage) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn passport_and_faces_through_http() {
+    if !models_present() {
+        return;
+    }
+    let (db, _dir) = databases().await.remove(0);
+    let params = hawiya_synth::SynthParams {
+        seed: 90210,
+        difficulty: hawiya_synth::Difficulty::Easy,
+        ..Default::default()
+    };
+    let config = hawiya_server::ServerConfig {
+        validity_date: Some(params.reference_date),
+        request_timeout_secs: 120,
+        ..test_config()
+    };
+    let server = TestServer::start_with_models(&db, config).await;
+    let t = server.tenant("acme").await;
+
+    // A synthetic passport: every MRZ field back exactly.
+    let sample = hawiya_synth::render(hawiya_synth::DocKind::Passport, &params, 0).unwrap();
+    let (status, env) = server
+        .post_json(
+            "/v1/ocr/passport",
+            &t,
+            &json!({ "image": b64(&sample.to_jpeg().unwrap()), "getExtractedData": true }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{env}");
+    for field in ["passport_no", "Date_of_Birth", "Date_of_Expiry", "gender", "country_code"] {
+        assert_eq!(env["data"][field], sample.truth.data[field], "{field}: {env}");
+    }
+    assert_eq!(env["services"]["classification"]["doc_type"], "passport");
+    // getExtractedData false: only the key field.
+    let (_, short) = server
+        .post_json("/v1/ocr/passport", &t, &json!({ "image": b64(&sample.to_jpeg().unwrap()) }))
+        .await;
+    assert_eq!(short["data"]["passport_no"], sample.truth.data["passport_no"]);
+    assert!(short["data"].get("Date_of_Birth").is_none(), "{short}");
+
+    // The same face, moved and rescaled, against itself; and against no face.
+    let portrait = astronaut();
+    let moved = image::imageops::resize(
+        &image::imageops::crop_imm(&portrait, 20, 10, 440, 460).to_image(),
+        330,
+        345,
+        image::imageops::FilterType::Triangle,
+    );
+    let (status, env) = server
+        .post_json(
+            "/v1/ocr/face/compare",
+            &t,
+            &json!({ "face_image1": b64(&encode_jpeg(&portrait)), "face_image2": b64(&encode_jpeg(&moved)) }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{env}");
+    assert_eq!(env["data"]["isMatched"], true, "{env}");
+    assert_eq!(env["data"]["detected_face_image"], true);
+    assert_eq!(env["data"]["detected_id_face_image"], true);
+    let dissimilarity = env["data"]["dissimilarity"].as_f64().unwrap();
+    assert!(dissimilarity < 2.4, "{env}");
+    assert_eq!(env["data"]["threshold"], json!(2.4));
+
+    let blank = image::RgbImage::from_pixel(320, 240, image::Rgb([120, 130, 140]));
+    let (status, env) = server
+        .post_json(
+            "/v1/ocr/face/compare",
+            &t,
+            &json!({ "face_image1": b64(&encode_jpeg(&portrait)), "face_image2": b64(&encode_jpeg(&blank)) }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "no face is an answer, not an error: {env}");
+    assert_eq!(env["data"]["isMatched"], false);
+    assert_eq!(env["data"]["detected_id_face_image"], false);
+}
