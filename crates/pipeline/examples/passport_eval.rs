@@ -96,7 +96,11 @@ fn timed(
 fn thread_cpu_ms() -> f64 {
     std::fs::read_to_string("/proc/thread-self/schedstat")
         .ok()
-        .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.split_whitespace()
+                .next()
+                .and_then(|v| v.parse::<f64>().ok())
+        })
         .map_or(f64::NAN, |ns| ns / 1e6)
 }
 
@@ -126,8 +130,8 @@ fn synth_eval(worker: &mut Worker, a: &Args, times: &mut Vec<f64>) {
         a.synth, a.seed
     );
     println!(
-        "{:<10} {:<7} {:>5} {:>8} {}",
-        "kind", "level", "n", "doc", "per field exact"
+        "{:<10} {:<7} {:>5} {:>8} per field exact",
+        "kind", "level", "n", "doc"
     );
     let mut all_docs = (0usize, 0usize);
     for kind in [DocKind::Passport, DocKind::Td1] {
