@@ -183,8 +183,8 @@ pub fn background_only(image: &RgbImage, card: &[[f32; 2]; 4], rng: &mut Rng) ->
 }
 
 fn blend(px: &mut Rgb<u8>, c: [f32; 3], a: f32) {
-    for k in 0..3 {
-        px.0[k] = (px.0[k] as f32 * (1.0 - a) + c[k] * a).clamp(0.0, 255.0) as u8;
+    for (v, c) in px.0.iter_mut().zip(c) {
+        *v = (*v as f32 * (1.0 - a) + c * a).clamp(0.0, 255.0) as u8;
     }
 }
 
