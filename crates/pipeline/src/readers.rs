@@ -133,13 +133,26 @@ pub fn check_liveness(
     id_embedding: Option<&[f32]>,
     limits: &ImageLimits,
 ) -> Result<Extraction> {
-    for frame in frames {
-        decode(frame, limits)?;
-    }
-    let _ = (worker, id_embedding);
-    Err(PipelineError::NotImplemented(
-        "liveness checking is not built yet".into(),
-    ))
+    let decoded = [
+        decode(frames[0], limits)?,
+        decode(frames[1], limits)?,
+        decode(frames[2], limits)?,
+    ];
+    let models = &mut worker.models;
+    let (Some(face), Some(liveness)) = (models.face.as_mut(), models.liveness.as_mut()) else {
+        return Err(PipelineError::ModelUnavailable(
+            "liveness needs the face models (blazeface_back.onnx, face_embed.onnx) and \
+             antispoof.onnx, liveness.onnx, which are not loaded on this server"
+                .into(),
+        ));
+    };
+    crate::liveness::check(
+        face,
+        liveness,
+        [&decoded[0], &decoded[1], &decoded[2]],
+        id_embedding,
+        &crate::liveness::LivenessParams::default(),
+    )
 }
 
 /// `classification`: which document an image shows.

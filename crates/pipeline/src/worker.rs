@@ -77,6 +77,8 @@ pub struct ModelSet {
     pub text_recognizer: Option<OnnxTextRecognizer>,
     /// Face detection and the 128-d embedding.
     pub face: Option<crate::face::FaceModels>,
+    /// The passive anti-spoof networks for liveness/multi.
+    pub liveness: Option<crate::liveness::LivenessModels>,
     /// Model files that were not found when the worker loaded.
     pub missing: Vec<ModelFile>,
 }
@@ -87,6 +89,7 @@ impl std::fmt::Debug for ModelSet {
             .field("text_detector", &self.text_detector.is_some())
             .field("text_recognizer", &self.text_recognizer.is_some())
             .field("face", &self.face.is_some())
+            .field("liveness", &self.liveness.is_some())
             .field("missing", &self.missing)
             .finish()
     }
@@ -173,6 +176,22 @@ impl Worker {
                 Ok(face) => models.face = Some(face),
                 // The face routes answer with an error; the document routes still work.
                 Err(e) => tracing::error!(worker = index, error = %e, "face models not loaded"),
+            }
+        }
+
+        if dir.find(ModelFile::AntiSpoof).is_some() && dir.find(ModelFile::Liveness).is_some() {
+            match crate::liveness::LivenessModels::load(dir.root(), &config.runtime) {
+                Ok(mut liveness) => {
+                    // Warmed here rather than in warm_up so that field stays untouched.
+                    if config.warm_up {
+                        if let Err(e) = liveness.warm_up() {
+                            tracing::warn!(error = %e, "liveness models warm-up failed");
+                        }
+                    }
+                    models.liveness = Some(liveness);
+                }
+                // liveness/multi answers with an error; the other routes still work.
+                Err(e) => tracing::error!(worker = index, error = %e, "liveness models not loaded"),
             }
         }
 
