@@ -61,7 +61,13 @@ async fn every_route_answers_with_the_envelope() {
             }
             if status == StatusCode::SERVICE_UNAVAILABLE {
                 assert_eq!(env["error_code"], 5030);
-                assert!(env["error_message"].as_str().unwrap().contains("not loaded"), "{env}");
+                assert!(
+                    env["error_message"]
+                        .as_str()
+                        .unwrap()
+                        .contains("not loaded"),
+                    "{env}"
+                );
             }
             // JSON with the image missing: 400 naming the field.
             if let Some(&field) = spec.image_fields.first() {

@@ -21,7 +21,10 @@ fn models_present() -> bool {
 }
 
 fn astronaut() -> image::RgbImage {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../pipeline/tests/data/astronaut.png");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../pipeline/tests/data/astronaut.png"
+    );
     image::open(path).expect("the astronaut portrait").to_rgb8()
 }
 
@@ -60,15 +63,31 @@ async fn passport_and_faces_through_http() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{env}");
-    for field in ["passport_no", "Date_of_Birth", "Date_of_Expiry", "gender", "country_code"] {
-        assert_eq!(env["data"][field], sample.truth.data[field], "{field}: {env}");
+    for field in [
+        "passport_no",
+        "Date_of_Birth",
+        "Date_of_Expiry",
+        "gender",
+        "country_code",
+    ] {
+        assert_eq!(
+            env["data"][field], sample.truth.data[field],
+            "{field}: {env}"
+        );
     }
     assert_eq!(env["services"]["classification"]["doc_type"], "passport");
     // getExtractedData false: only the key field.
     let (_, short) = server
-        .post_json("/v1/ocr/passport", &t, &json!({ "image": b64(&sample.to_jpeg().unwrap()) }))
+        .post_json(
+            "/v1/ocr/passport",
+            &t,
+            &json!({ "image": b64(&sample.to_jpeg().unwrap()) }),
+        )
         .await;
-    assert_eq!(short["data"]["passport_no"], sample.truth.data["passport_no"]);
+    assert_eq!(
+        short["data"]["passport_no"],
+        sample.truth.data["passport_no"]
+    );
     assert!(short["data"].get("Date_of_Birth").is_none(), "{short}");
 
     // The same face, moved and rescaled, against itself; and against no face.
@@ -102,7 +121,11 @@ async fn passport_and_faces_through_http() {
             &json!({ "face_image1": b64(&encode_jpeg(&portrait)), "face_image2": b64(&encode_jpeg(&blank)) }),
         )
         .await;
-    assert_eq!(status, StatusCode::OK, "no face is an answer, not an error: {env}");
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "no face is an answer, not an error: {env}"
+    );
     assert_eq!(env["data"]["isMatched"], false);
     assert_eq!(env["data"]["detected_id_face_image"], false);
 }

@@ -509,7 +509,7 @@ fn id_back(
     // The gender word agrees with the name; a GenderMismatch case makes the number disagree.
     d.ar(
         "gender",
-        p.gender.word(),
+        p.gender.arabic(),
         0.065,
         0.95,
         0.61,

@@ -14,32 +14,13 @@ pub const ID_VALID_YEARS: u32 = 7;
 /// Minimum age at which a card is issued.
 pub const MIN_AGE_AT_RELEASE: u32 = 16;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Gender {
-    #[serde(rename = "M")]
-    Male,
-    #[serde(rename = "F")]
-    Female,
-}
+/// The card holder's gender: the domain type, so synth and the readers agree on it.
+pub use hawiya_documents::Gender;
 
-impl Gender {
-    pub fn code(self) -> &'static str {
-        match self {
-            Gender::Male => "M",
-            Gender::Female => "F",
-        }
-    }
-    pub fn word(self) -> &'static str {
-        match self {
-            Gender::Male => "ذكر",
-            Gender::Female => "أنثى",
-        }
-    }
-    fn other(self) -> Gender {
-        match self {
-            Gender::Male => Gender::Female,
-            Gender::Female => Gender::Male,
-        }
+fn other(g: Gender) -> Gender {
+    match g {
+        Gender::Male => Gender::Female,
+        Gender::Female => Gender::Male,
     }
 }
 
@@ -217,7 +198,7 @@ pub fn make_id_number<R: Rng>(
         Some(InvalidCase::UnknownGovernorate) => {
             gg = u32::from(*data::UNKNOWN_GOVERNORATE_CODES.choose(rng).expect("codes"));
         }
-        Some(InvalidCase::GenderMismatch) => gender_digit_gender = gender.other(),
+        Some(InvalidCase::GenderMismatch) => gender_digit_gender = other(gender),
         _ => {}
     }
     let seq3: u32 = rng.gen_range(0..1000);

@@ -28,6 +28,24 @@ fn body_fields(
     parse_json(headers, &body, &[], |_| 0)
 }
 
+/// Issues a new refresh token and an access token for `user_id`, in the envelope.
+async fn issue_tokens(
+    state: &AppState,
+    tenant_id: &str,
+    user_id: &str,
+) -> Result<Response, ApiError> {
+    let refresh = state
+        .store
+        .issue_refresh_token(
+            tenant_id,
+            user_id,
+            Duration::from_secs(state.config.refresh_token_ttl_secs),
+        )
+        .await
+        .map_err(store_error)?;
+    Ok(token_envelope(state, tenant_id, user_id, refresh))
+}
+
 fn token_envelope(state: &AppState, tenant_id: &str, user_id: &str, refresh: String) -> Response {
     let access_ttl = Duration::from_secs(state.config.access_token_ttl_secs);
     let mut data = Map::new();
@@ -74,16 +92,7 @@ pub async fn login(
         .await
         .map_err(store_error)?
         .ok_or_else(|| ApiError::unauthorized("invalid user name or password"))?;
-    let refresh = state
-        .store
-        .issue_refresh_token(
-            &tenant.id,
-            &user.id,
-            Duration::from_secs(state.config.refresh_token_ttl_secs),
-        )
-        .await
-        .map_err(store_error)?;
-    Ok(token_envelope(&state, &tenant.id, &user.id, refresh))
+    issue_tokens(&state, &tenant.id, &user.id).await
 }
 
 /// Refresh: body `refreshToken`; the old refresh token stops working.
@@ -100,14 +109,5 @@ pub async fn refresh(
         .await
         .map_err(store_error)?
         .ok_or_else(|| ApiError::unauthorized("the refresh token is invalid, used or expired"))?;
-    let refresh = state
-        .store
-        .issue_refresh_token(
-            &tenant.id,
-            &user.id,
-            Duration::from_secs(state.config.refresh_token_ttl_secs),
-        )
-        .await
-        .map_err(store_error)?;
-    Ok(token_envelope(&state, &tenant.id, &user.id, refresh))
+    issue_tokens(&state, &tenant.id, &user.id).await
 }
