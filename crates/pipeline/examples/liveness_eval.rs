@@ -58,7 +58,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut live_models = LivenessModels::load(&models_dir, &cfg)?;
     face.warm_up()?;
     live_models.warm_up()?;
-    let params = LivenessParams::default();
+    // Exploration only: LIVENESS_CROP_SCALE overrides the passive-net crop (default 1.0).
+    let mut params = LivenessParams::default();
+    if let Some(v) = std::env::var("LIVENESS_CROP_SCALE").ok().and_then(|v| v.parse().ok()) {
+        params.crop_scale = v;
+        println!("crop_scale {v}");
+    }
     let limits = ImageLimits::default();
 
     let mut times = Vec::new();
