@@ -48,11 +48,17 @@ fn images(dir: &Path, max: usize) -> Vec<PathBuf> {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let root = PathBuf::from(args.get(1).map(String::as_str).unwrap_or(
-        "/work/shared/data/liveness_celebaspoof_subset/Dataset",
-    ));
-    let max: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(usize::MAX);
-    let models_dir = PathBuf::from(std::env::var("HAWIYA_MODELS").unwrap_or(".hawiya/models".into()));
+    let root = PathBuf::from(
+        args.get(1)
+            .map(String::as_str)
+            .unwrap_or("/work/shared/data/liveness_celebaspoof_subset/Dataset"),
+    );
+    let max: usize = args
+        .get(2)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(usize::MAX);
+    let models_dir =
+        PathBuf::from(std::env::var("HAWIYA_MODELS").unwrap_or(".hawiya/models".into()));
     let cfg = RuntimeConfig::default();
     let mut face = FaceModels::load(&models_dir, &cfg)?;
     let mut live_models = LivenessModels::load(&models_dir, &cfg)?;
@@ -60,7 +66,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     live_models.warm_up()?;
     // Exploration only: LIVENESS_CROP_SCALE overrides the passive-net crop (default 1.0).
     let mut params = LivenessParams::default();
-    if let Some(v) = std::env::var("LIVENESS_CROP_SCALE").ok().and_then(|v| v.parse().ok()) {
+    if let Some(v) = std::env::var("LIVENESS_CROP_SCALE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
         params.crop_scale = v;
         println!("crop_scale {v}");
     }
@@ -78,7 +87,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     continue;
                 }
             };
-            let mk = |rgb: RgbImage| DecodedImage { rgb, ..base.clone() };
+            let mk = |rgb: RgbImage| DecodedImage {
+                rgb,
+                ..base.clone()
+            };
             let frames = [
                 mk(moved(&base.rgb, 0.0, 0.0, 1.0, 0.0)),
                 mk(moved(&base.rgb, 6.0, -4.0, 1.03, 2.0)),
@@ -108,7 +120,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .find(|c| c["name"] == name)
                     .and_then(|c| c["value"].as_f64())
             };
-            rows.push((label, failed.is_empty(), failed, val("antispoof"), val("liveness_net")));
+            rows.push((
+                label,
+                failed.is_empty(),
+                failed,
+                val("antispoof"),
+                val("liveness_net"),
+            ));
         }
     }
 
@@ -122,7 +140,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("lives {lives}, spoofs {spoofs}");
     println!("APCER (spoofs accepted) {:.1}%", 100.0 * apcer);
     println!("BPCER (lives rejected)  {:.1}%", 100.0 * bpcer);
-    for name in ["single_face", "same_person", "not_identical", "antispoof", "liveness_net"] {
+    for name in [
+        "single_face",
+        "same_person",
+        "not_identical",
+        "antispoof",
+        "liveness_net",
+    ] {
         println!(
             "  failed {name:14}: lives {:3}, spoofs {:3}",
             count(&|r| r.0 && r.2.iter().any(|n| n == name)),
@@ -133,18 +157,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // score alone decided at threshold t, among images with a face in every frame.
     for (k, which) in [(3usize, "antispoof"), (4, "liveness_net")] {
         for t in [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9] {
-            let get = |r: &(bool, bool, Vec<String>, Option<f64>, Option<f64>)| if k == 3 { r.3 } else { r.4 };
+            let get = |r: &(bool, bool, Vec<String>, Option<f64>, Option<f64>)| {
+                if k == 3 {
+                    r.3
+                } else {
+                    r.4
+                }
+            };
             let sp: Vec<f64> = rows.iter().filter(|r| !r.0).filter_map(get).collect();
             let lv: Vec<f64> = rows.iter().filter(|r| r.0).filter_map(get).collect();
             let a = sp.iter().filter(|v| **v >= t).count() as f64 / sp.len().max(1) as f64;
             let b = lv.iter().filter(|v| **v < t).count() as f64 / lv.len().max(1) as f64;
-            println!("  {which:12} alone at {t:.1}: APCER {:5.1}%  BPCER {:5.1}%", 100.0 * a, 100.0 * b);
+            println!(
+                "  {which:12} alone at {t:.1}: APCER {:5.1}%  BPCER {:5.1}%",
+                100.0 * a,
+                100.0 * b
+            );
         }
     }
     times.sort_by(|a, b| a.total_cmp(b));
     if !times.is_empty() {
         let p = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
-        println!("latency per 3-frame check: p50 {:.1} ms, p90 {:.1} ms", p(0.5), p(0.9));
+        println!(
+            "latency per 3-frame check: p50 {:.1} ms, p90 {:.1} ms",
+            p(0.5),
+            p(0.9)
+        );
     }
     Ok(())
 }

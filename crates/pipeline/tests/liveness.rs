@@ -21,9 +21,17 @@ fn models() -> Option<&'static Mutex<Models>> {
     MODELS
         .get_or_init(|| {
             let dir = PathBuf::from(std::env::var_os("HAWIYA_MODELS")?);
-            let needed = [face::BLAZEFACE_FILE, "face_embed.onnx", "antispoof.onnx", "liveness.onnx"];
+            let needed = [
+                face::BLAZEFACE_FILE,
+                "face_embed.onnx",
+                "antispoof.onnx",
+                "liveness.onnx",
+            ];
             if let Some(missing) = needed.iter().find(|f| !dir.join(f).is_file()) {
-                eprintln!("SKIP: {missing} not in {}; run models/build.sh", dir.display());
+                eprintln!(
+                    "SKIP: {missing} not in {}; run models/build.sh",
+                    dir.display()
+                );
                 return None;
             }
             let cfg = RuntimeConfig::default();
@@ -62,7 +70,12 @@ fn moved(img: &RgbImage, dx: f32, dy: f32, s: f32, deg: f32) -> RgbImage {
 }
 
 fn decoded(rgb: RgbImage) -> DecodedImage {
-    DecodedImage { rgb, format: ImageFormat::Png, exif_orientation: 1, captured_at: None }
+    DecodedImage {
+        rgb,
+        format: ImageFormat::Png,
+        exif_orientation: 1,
+        captured_at: None,
+    }
 }
 
 fn check_named<'a>(out: &'a hawiya_pipeline::Extraction, name: &str) -> &'a Value {
@@ -82,7 +95,10 @@ fn run(frames: [RgbImage; 3], id: Option<&[f32]>) -> hawiya_pipeline::Extraction
 }
 
 fn models_or_skip_inner() -> std::sync::MutexGuard<'static, Models> {
-    models().expect("checked by caller").lock().unwrap_or_else(|p| p.into_inner())
+    models()
+        .expect("checked by caller")
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
 }
 
 #[test]
@@ -100,7 +116,11 @@ fn moved_frames_are_one_face_each_of_one_person() {
     assert_eq!(check_named(&out, "single_face")["passed"], true);
     assert_eq!(check_named(&out, "same_person")["passed"], true);
     assert_eq!(check_named(&out, "not_identical")["passed"], true);
-    assert!(!l["failed"].as_array().unwrap().iter().any(|n| n == "single_face" || n == "same_person" || n == "not_identical"));
+    assert!(!l["failed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n == "single_face" || n == "same_person" || n == "not_identical"));
     // The verdict and the score agree whatever the passive nets say of this photo.
     let live = out.get("isLive").unwrap().as_bool().unwrap();
     let score = out.get("score").unwrap().as_f64().unwrap();
@@ -137,9 +157,17 @@ fn a_frame_without_a_face_is_rejected() {
 fn the_id_embedding_is_matched_against_the_frames() {
     let mut g = models_or_skip!();
     let img = astronaut();
-    let id = g.0.embed_largest(&moved(&img, 3.0, 3.0, 1.02, 1.0)).unwrap().unwrap().vector;
+    let id =
+        g.0.embed_largest(&moved(&img, 3.0, 3.0, 1.02, 1.0))
+            .unwrap()
+            .unwrap()
+            .vector;
     drop(g);
-    let frames = [moved(&img, 0.0, 0.0, 1.0, 0.0), moved(&img, 6.0, -4.0, 1.03, 2.0), moved(&img, -5.0, 3.0, 0.97, -2.5)];
+    let frames = [
+        moved(&img, 0.0, 0.0, 1.0, 0.0),
+        moved(&img, 6.0, -4.0, 1.03, 2.0),
+        moved(&img, -5.0, 3.0, 0.97, -2.5),
+    ];
     let out = run(frames.clone(), Some(&id));
     assert_eq!(out.get("matches_id"), Some(&Value::Bool(true)));
     let wrong: Vec<f32> = id.iter().map(|v| -v).collect();

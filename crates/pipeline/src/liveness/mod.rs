@@ -340,7 +340,8 @@ fn check_inner(
         gating: true,
     });
 
-    let residuals = pair_max(&|a, b| rigid_residual(found[a].face.as_ref()?, found[b].face.as_ref()?));
+    let residuals =
+        pair_max(&|a, b| rigid_residual(found[a].face.as_ref()?, found[b].face.as_ref()?));
     let max_res = residuals.map(|v| v.into_iter().fold(0.0, f64::max));
     checks.push(Check {
         name: "rigid_motion",
@@ -353,8 +354,7 @@ fn check_inner(
 
     let passive: Vec<(f32, f32)> = found.iter().filter_map(|f| f.passive).collect();
     let mean = |k: fn(&(f32, f32)) -> f32| -> Option<f64> {
-        (passive.len() == 3)
-            .then(|| passive.iter().map(|p| f64::from(k(p))).sum::<f64>() / 3.0)
+        (passive.len() == 3).then(|| passive.iter().map(|p| f64::from(k(p))).sum::<f64>() / 3.0)
     };
     let (anti, live) = (mean(|p| p.0), mean(|p| p.1));
     checks.push(Check {
