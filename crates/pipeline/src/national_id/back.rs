@@ -148,7 +148,7 @@ pub fn read_card(
     let (w, h) = (card.width(), card.height());
     let today = params.today();
     // Everything right of the barcode; the text never reaches further left.
-    let ink = r.ink_boxes((layout.barcode.0, 0.0, 0.995, 0.995));
+    let ink = r.ink_boxes((layout.barcode.0, 0.0, 0.99, 0.99));
     let mut rows = r.rows(&ink);
     if !rows.iter().any(|row| row.cy() < layout.number_row_end * h) {
         // No number found from the ink: the detector's boxes.

@@ -59,17 +59,31 @@ pub fn read(
     image: &RgbImage,
     params: &IdReadParams,
 ) -> Result<Extraction> {
-    let (card, info) = locate(models, image)?;
+    let (mut card, info) = locate(models, image)?;
     let mut out = read_card(worker, models, &card, params)?;
     if params.try_upside_down && !number_valid(&out, params) {
         if let Some(turned) = turned_180(&card) {
             let other = read_card(worker, models, &turned, params)?;
             if number_valid(&other, params) {
                 out = other;
+                card = turned;
             }
         }
     }
     out.extra.insert("card".into(), info);
+    // FACE HOOK: the holder's photo region (left third of the front, documents.md), in
+    // input pixels. `Extraction::face_embedding` stays `None` here: the worker's face
+    // models are not reachable from this module yet; the lead wires
+    // `face::embed_largest(models, &photo_crop)` on this region (or on `card.image`).
+    let (w, h) = (card.width(), card.height());
+    let photo = CardBox {
+        x0: 0.02 * w,
+        y0: 0.06 * h,
+        x1: 0.31 * w,
+        y1: 0.74 * h,
+    };
+    out.extra
+        .insert("photo".into(), json!(card.to_input_quad(&photo.quad())));
     Ok(out)
 }
 
@@ -94,7 +108,7 @@ pub fn read_card(
         mask: None,
     };
     let (w, h) = (card.width(), card.height());
-    let right_area = (layout.photo_column_end, 0.0, 0.995, 0.995);
+    let right_area = (layout.photo_column_end, 0.0, 0.99, 0.99);
     let serial_area = (
         0.0,
         layout.serial_band.0,

@@ -239,10 +239,12 @@ mod tests {
         ];
         let rows = group_rows(&boxes, &RowParams::default());
         assert_eq!(rows.len(), 3, "{rows:?}");
-        assert_eq!(rows[0].boxes.len(), 1); // the microtext row sorts first (cy 222.5)
-        assert_eq!(rows[1].boxes.len(), 2);
-        assert_eq!(rows[1].bounds.x0, 450.0);
-        assert_eq!(rows[2].boxes.len(), 1);
+        // The two words of the first line share a row; the microtext does not join it.
+        let line = rows.iter().find(|r| r.boxes.len() == 2).expect("a two-word row");
+        assert_eq!(line.bounds.x0, 450.0);
+        assert_eq!(line.bounds.x1, 900.0);
+        assert!(rows.iter().any(|r| r.boxes.len() == 1 && r.bounds.height() == 15.0));
+        assert_eq!(rows[2].bounds.y0, 270.0);
     }
 
     #[test]
@@ -334,8 +336,21 @@ pub fn ink_rows(mask: &[Vec<bool>], area: &CardBox, p: &InkRowParams) -> Vec<Car
     if x1 <= x0 || y1 <= y0 {
         return Vec::new();
     }
+    // Card edges left in by the rectification (background, shadow) are long straight
+    // runs of "ink": columns dark over most of the area, rows dark over most of its width.
+    let edge_col: Vec<bool> = (x0..x1)
+        .map(|x| (y0..y1).filter(|&y| mask[y][x]).count() * 2 > y1 - y0)
+        .collect();
+    let is_ink = |x: usize, y: usize| mask[y][x] && !edge_col[x - x0];
     let profile: Vec<usize> = (y0..y1)
-        .map(|y| mask[y][x0..x1].iter().filter(|b| **b).count())
+        .map(|y| {
+            let n = (x0..x1).filter(|&x| is_ink(x, y)).count();
+            if n * 10 > (x1 - x0) * 8 {
+                0
+            } else {
+                n
+            }
+        })
         .collect();
     let mut bands = Vec::new();
     let mut start = None;
@@ -385,7 +400,7 @@ pub fn ink_rows(mask: &[Vec<bool>], area: &CardBox, p: &InkRowParams) -> Vec<Car
             continue;
         }
         let cols: Vec<bool> = (x0..x1)
-            .map(|x| (by0..by1).filter(|&y| mask[y][x]).count() >= 2)
+            .map(|x| (by0..by1).filter(|&y| is_ink(x, y)).count() >= 2)
             .collect();
         let max_gap = (p.word_join * bh) as usize;
         let mut seg: Option<(usize, usize)> = None;

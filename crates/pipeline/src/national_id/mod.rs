@@ -92,6 +92,9 @@ pub struct IdReadParams {
     /// Read the card turned 180 degrees as well when the ID number is not valid. Default
     /// true: without the learned locator, orientation is known only up to 180 degrees.
     pub try_upside_down: bool,
+    /// Border left around an Arabic line for Tesseract, in line heights (half of it
+    /// above and below). Default 0.5: with 0.12, one short first name in two lost letters.
+    pub tesseract_padding: f32,
     /// Rows found from the ink (see [`layout::ink_rows`]); the detector is the fallback.
     pub ink: InkRowParams,
     /// Ink segments of a row split where the gap is at least this many ink heights.
@@ -126,6 +129,7 @@ impl Default for IdReadParams {
             ],
             repair_below: 0.6,
             ink: InkRowParams::default(),
+            tesseract_padding: 0.5,
             try_upside_down: true,
             segment_gap: 0.45,
         }
@@ -251,8 +255,10 @@ impl CardReader<'_> {
 
     /// Arabic text of a region with Tesseract `ara` (one line, psm 7), normalised.
     pub fn arabic(&mut self, region: &CardBox) -> Result<Read> {
-        let pad = region.height() * 0.12;
-        let r = region.grown(pad, pad);
+        // Tesseract drops the first letters of a line cropped tight to its ink (short
+        // names came back as `ية` for `فتحية`): leave it a white border.
+        let pad = region.height() * self.params.tesseract_padding;
+        let r = region.grown(pad, pad * 0.5);
         let (w, h) = (
             r.width().round().max(1.0) as u32,
             r.height().round().max(1.0) as u32,
