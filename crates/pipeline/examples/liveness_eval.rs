@@ -22,6 +22,9 @@ use hawiya_pipeline::runtime::RuntimeConfig;
 use image::{Rgb, RgbImage};
 use imageproc::geometric_transformations::{warp, Interpolation, Projection};
 
+/// (labelled live, accepted, failed checks, mean antispoof, mean liveness_net).
+type Row = (bool, bool, Vec<String>, Option<f64>, Option<f64>);
+
 fn moved(img: &RgbImage, dx: f32, dy: f32, s: f32, deg: f32) -> RgbImage {
     let (cx, cy) = (img.width() as f32 / 2.0, img.height() as f32 / 2.0);
     let p = Projection::translate(cx + dx, cy + dy)
@@ -130,9 +133,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
-    let count = |f: &dyn Fn(&(bool, bool, Vec<String>, Option<f64>, Option<f64>)) -> bool| {
-        rows.iter().filter(|r| f(r)).count()
-    };
+    let count = |f: &dyn Fn(&Row) -> bool| rows.iter().filter(|r| f(r)).count();
     let lives = count(&|r| r.0);
     let spoofs = count(&|r| !r.0);
     let apcer = count(&|r| !r.0 && r.1) as f64 / spoofs.max(1) as f64;
@@ -157,7 +158,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // score alone decided at threshold t, among images with a face in every frame.
     for (k, which) in [(3usize, "antispoof"), (4, "liveness_net")] {
         for t in [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9] {
-            let get = |r: &(bool, bool, Vec<String>, Option<f64>, Option<f64>)| {
+            let get = |r: &Row| {
                 if k == 3 {
                     r.3
                 } else {

@@ -441,3 +441,64 @@ fn check_inner(
     out.extra.insert("liveness".into(), liveness);
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::face::Landmarks;
+
+    fn face(points: [[f32; 2]; 4]) -> Face {
+        Face {
+            bbox: [0.0, 0.0, 100.0, 100.0],
+            score: 0.9,
+            landmarks: Landmarks {
+                left_eye: points[0],
+                right_eye: points[1],
+                nose: points[2],
+                mouth: points[3],
+            },
+        }
+    }
+
+    #[test]
+    fn a_rigid_move_has_no_residual_and_a_non_rigid_one_has() {
+        let a = face([[30.0, 40.0], [70.0, 40.0], [50.0, 60.0], [50.0, 80.0]]);
+        // Rotated 10 degrees, scaled 1.2 and shifted: a flat picture moved.
+        let (s, c) = 10f32.to_radians().sin_cos();
+        let moved = a.landmarks.to_array().map(|p| {
+            [
+                1.2 * (c * p[0] - s * p[1]) + 15.0,
+                1.2 * (s * p[0] + c * p[1]) - 7.0,
+            ]
+        });
+        let r = rigid_residual(&a, &face(moved)).unwrap();
+        assert!(r < 1e-4, "{r}");
+        // The nose moves sideways alone, as in a head turn.
+        let turned = face([[30.0, 40.0], [70.0, 40.0], [58.0, 60.0], [50.0, 80.0]]);
+        let r = rigid_residual(&a, &turned).unwrap();
+        assert!(
+            r > LivenessParams::default().max_rigid_residual as f64,
+            "{r}"
+        );
+    }
+
+    #[test]
+    fn chip_difference_is_the_mean_absolute_level_difference() {
+        let a = RgbImage::from_pixel(4, 4, image::Rgb([10, 20, 30]));
+        let b = RgbImage::from_pixel(4, 4, image::Rgb([13, 20, 27]));
+        assert_eq!(chip_difference(&a, &a), 0.0);
+        assert!((chip_difference(&a, &b) - 2.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_face_crop_is_square_and_clamped_to_the_image() {
+        let img = RgbImage::new(100, 80);
+        let mut f = face([[0.0; 2]; 4]);
+        f.bbox = [70.0, 10.0, 90.0, 50.0];
+        let crop = square_crop(&img, &f, 1.0).unwrap();
+        // The 20 x 40 box becomes a 40 px square, reaching exactly to the right edge.
+        assert_eq!((crop.width(), crop.height()), (40, 40));
+        f.bbox = [200.0, 200.0, 220.0, 220.0];
+        assert!(square_crop(&img, &f, 1.0).is_none());
+    }
+}
