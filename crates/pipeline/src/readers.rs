@@ -82,11 +82,51 @@ pub fn read_document(
                 ..Default::default()
             },
         ),
+        DocumentKind::IdFront | DocumentKind::IdBack => {
+            read_national_id(worker, kind == DocumentKind::IdFront, &image.rgb, options)
+        }
         _ => Err(PipelineError::NotImplemented(format!(
             "the {} reader is not built yet",
             kind.step()
         ))),
     }
+}
+
+/// The ID readers, with the worker's ID models lent to them for the call; the front also
+/// keeps the holder's face embedding for `face/match`.
+fn read_national_id(
+    worker: &mut Worker,
+    front: bool,
+    image: &image::RgbImage,
+    options: &ReadOptions,
+) -> Result<Extraction> {
+    let params = crate::national_id::IdReadParams {
+        today: Some(options.today),
+        ..Default::default()
+    };
+    let mut models = worker.models.id.take().ok_or_else(|| {
+        PipelineError::ModelUnavailable(
+            "the ID reader's models (id_digits.onnx) are not loaded on this server".into(),
+        )
+    })?;
+    let result = if front {
+        crate::national_id::front::read(worker, &mut models, image, &params)
+    } else {
+        crate::national_id::back::read(worker, &mut models, image, &params)
+    };
+    worker.models.id = Some(models);
+    let mut extraction = result?;
+    if front && extraction.face_embedding.is_none() {
+        // The card photo is the largest face in a photo of the card.
+        if let Some(face) = worker.models.face.as_mut() {
+            match crate::face::embed_largest(face, image) {
+                Ok(Some(e)) => extraction.face_embedding = Some(e.vector),
+                Ok(None) => tracing::info!("no face found on the ID front"),
+                Err(e) => tracing::warn!(error = %e, "ID photo embedding failed"),
+            }
+        }
+    }
+    Ok(extraction)
 }
 
 fn face_models(worker: &mut Worker) -> Result<&mut crate::face::FaceModels> {

@@ -77,6 +77,8 @@ pub struct ModelSet {
     pub text_recognizer: Option<OnnxTextRecognizer>,
     /// Face detection and the 128-d embedding.
     pub face: Option<crate::face::FaceModels>,
+    /// The card locator and the Arabic-Indic digit recognizer of the ID readers.
+    pub id: Option<crate::national_id::IdModels>,
     /// The passive anti-spoof networks for liveness/multi.
     pub liveness: Option<crate::liveness::LivenessModels>,
     /// Model files that were not found when the worker loaded.
@@ -89,6 +91,7 @@ impl std::fmt::Debug for ModelSet {
             .field("text_detector", &self.text_detector.is_some())
             .field("text_recognizer", &self.text_recognizer.is_some())
             .field("face", &self.face.is_some())
+            .field("id", &self.id.is_some())
             .field("liveness", &self.liveness.is_some())
             .field("missing", &self.missing)
             .finish()
@@ -193,6 +196,12 @@ impl Worker {
                 // liveness/multi answers with an error; the other routes still work.
                 Err(e) => tracing::error!(worker = index, error = %e, "liveness models not loaded"),
             }
+        }
+
+        match crate::national_id::IdModels::load(Some(dir.root()), &config.runtime) {
+            Ok(id) => models.id = Some(id),
+            // The ID routes answer 503; the other routes still work.
+            Err(e) => tracing::error!(worker = index, error = %e, "ID reader models not loaded"),
         }
 
         let mut worker = Worker {

@@ -129,3 +129,57 @@ async fn passport_and_faces_through_http() {
     assert_eq!(env["data"]["isMatched"], false);
     assert_eq!(env["data"]["detected_id_face_image"], false);
 }
+
+#[tokio::test]
+async fn id_front_then_face_match_in_one_transaction() {
+    if !models_present() {
+        return;
+    }
+    // The card's photo is the public-domain portrait, so a selfie of it must match.
+    let faces = tempfile::tempdir().unwrap();
+    astronaut()
+        .save(faces.path().join("astronaut.png"))
+        .unwrap();
+    let params = hawiya_synth::SynthParams {
+        seed: 31337,
+        difficulty: hawiya_synth::Difficulty::Easy,
+        faces_dir: Some(faces.path().to_path_buf()),
+        invalid_fraction: 0.0,
+        ..Default::default()
+    };
+    let sample = hawiya_synth::render(hawiya_synth::DocKind::IdFront, &params, 0).unwrap();
+    let (db, _dir) = databases().await.remove(0);
+    let config = hawiya_server::ServerConfig {
+        validity_date: Some(params.reference_date),
+        request_timeout_secs: 120,
+        ..test_config()
+    };
+    let server = TestServer::start_with_models(&db, config).await;
+    let t = server.tenant("acme").await;
+    let (status, env) = server
+        .post_json(
+            "/v1/ocr/id/front",
+            &t,
+            &json!({ "image": b64(&sample.to_jpeg().unwrap()), "getExtractedData": true }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{env}");
+    assert_eq!(
+        env["data"]["idNumber"], sample.truth.data["idNumber"],
+        "{env}"
+    );
+    assert_eq!(env["services"]["classification"]["doc_type"], "national_id");
+    let tx = env["data"]["transaction_id"].as_str().unwrap().to_string();
+
+    let selfie = encode_jpeg(&astronaut());
+    let (status, env) = server
+        .post_json(
+            "/v1/ocr/face/match",
+            &t,
+            &json!({ "image": b64(&selfie), "transaction_id": tx }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{env}");
+    assert_eq!(env["data"]["detected_id_face_image"], true, "{env}");
+    assert_eq!(env["data"]["isMatched"], true, "{env}");
+}
