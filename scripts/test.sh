@@ -4,7 +4,8 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-"$ROOT/scripts/setup.sh"
+# The console's browser test needs Debian's Chromium and its WebDriver.
+HAWIYA_EXTRA_PACKAGES="chromium chromium-driver ${HAWIYA_EXTRA_PACKAGES:-}" "$ROOT/scripts/setup.sh"
 export PATH="$HOME/.cargo/bin:$PATH"
 
 if [ -z "${HAWIYA_TEST_PG_URL:-}" ]; then
