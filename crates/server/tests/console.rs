@@ -30,6 +30,13 @@ fn screenshot_dir() -> Option<PathBuf> {
 
 async fn save_screenshot(client: &fantoccini::Client, name: &str) {
     if let Some(dir) = screenshot_dir() {
+        // Show the answer, not the form above it.
+        let _ = client
+            .execute(
+                "const r = document.getElementById('result'); if (!r.hidden) r.scrollIntoView();",
+                vec![],
+            )
+            .await;
         let png = client.screenshot().await.expect("screenshot");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(format!("console-{name}.png")), png).unwrap();
@@ -56,6 +63,17 @@ async fn text_of(client: &fantoccini::Client, css: &str) -> String {
         .text()
         .await
         .unwrap()
+}
+
+/// The raw JSON panel's text (inside a closed `<details>`, so not "visible" text).
+async fn raw_json(client: &fantoccini::Client) -> String {
+    client
+        .execute("return document.getElementById('raw').textContent", vec![])
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// The table the page shows, as field -> value.
@@ -88,7 +106,14 @@ async fn console_signs_in_and_shows_what_the_api_returns() {
         return;
     }
     let (db, _dir) = databases().await.remove(0);
-    let server = TestServer::start(&db, test_config()).await;
+    // Real models when built (the page then shows real reads); without them the workers
+    // answer 503 and the page must show exactly that.
+    let config = hawiya_server::ServerConfig {
+        validity_date: Some(hawiya_synth::SynthParams::default().reference_date),
+        request_timeout_secs: 120,
+        ..test_config()
+    };
+    let server = TestServer::start_with_models(&db, config).await;
     let (tenant, key) = server.state.store.create_tenant("acme").await.unwrap();
     server
         .state
@@ -277,7 +302,85 @@ async fn console_signs_in_and_shows_what_the_api_returns() {
             "the ID number is on the page"
         );
     }
-    let raw = text_of(&c, "#raw").await;
-    assert!(raw.is_empty() || raw.contains("services"), "raw JSON panel");
+    let raw: Value = serde_json::from_str(&raw_json(&c).await).expect("the raw panel is JSON");
+    assert_eq!(raw["error_code"], api["error_code"], "raw JSON panel");
+
+    // Compare two faces: the page shows the API's verdict and dissimilarity.
+    let portrait = image::open(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../pipeline/tests/data/astronaut.png"
+    ))
+    .unwrap()
+    .to_rgb8();
+    let mut first = std::io::Cursor::new(Vec::new());
+    portrait
+        .write_to(&mut first, image::ImageFormat::Jpeg)
+        .unwrap();
+    let mirrored = image::imageops::flip_horizontal(&portrait);
+    let mut second = std::io::Cursor::new(Vec::new());
+    mirrored
+        .write_to(&mut second, image::ImageFormat::Jpeg)
+        .unwrap();
+    let (first, second) = (first.into_inner(), second.into_inner());
+    let p1 = write_jpeg(files.path(), "face1.jpg", &first);
+    let p2 = write_jpeg(files.path(), "face2.jpg", &second);
+    let (api_status, api) = server
+        .post_json(
+            "/v1/ocr/face/compare",
+            &login,
+            &json!({ "face_image1": b64(&first), "face_image2": b64(&second), "getExtractedData": true }),
+        )
+        .await;
+    c.find(Locator::Css("#route option[value='/v1/ocr/face/compare']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Id("file-face_image1"))
+        .await
+        .unwrap()
+        .send_keys(p1.to_str().unwrap())
+        .await
+        .unwrap();
+    c.find(Locator::Id("file-face_image2"))
+        .await
+        .unwrap()
+        .send_keys(p2.to_str().unwrap())
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = raw_json(&c).await;
+    c.find(Locator::Id("send"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for _ in 0..400 {
+        if raw_json(&c).await != before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    save_screenshot(&c, "face-compare").await;
+    let status = text_of(&c, "#status").await;
+    assert!(
+        status.starts_with(&api_status.as_u16().to_string()),
+        "page {status:?}, API {api_status}"
+    );
+    if let Some(d) = api["data"]["dissimilarity"].as_f64() {
+        let summary = text_of(&c, "#face-summary").await;
+        assert!(summary.contains(&format!("{d:.3}")), "{summary:?} vs {d}");
+        let verdict = if api["data"]["isMatched"] == true {
+            "same person"
+        } else {
+            "different people"
+        };
+        assert!(summary.contains(verdict), "{summary:?}");
+    } else {
+        assert!(!text_of(&c, "#error").await.is_empty() || api["error_code"].is_null());
+    }
     c.close().await.unwrap();
 }

@@ -118,6 +118,7 @@ $("cam-start").addEventListener("click", async () => {
   try {
     stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
     $("video").srcObject = stream;
+    $("video").hidden = false;
     $("cam-shot").disabled = false;
     $("cam-three").disabled = false;
   } catch (err) {
