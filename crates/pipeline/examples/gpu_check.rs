@@ -36,7 +36,10 @@ fn concrete_shape(name: &str, shape: &[i64]) -> Vec<usize> {
 fn input_for(shape: &[usize]) -> ArrayD<f32> {
     let n: usize = shape.iter().product();
     let data: Vec<f32> = (0..n)
-        .map(|i| ((i as f32 * 0.618_034).fract() * 0.5 + ((i / 7) as f32 * 0.001).sin().abs() * 0.5).fract())
+        .map(|i| {
+            ((i as f32 * 0.618_034).fract() * 0.5 + ((i / 7) as f32 * 0.001).sin().abs() * 0.5)
+                .fract()
+        })
         .collect();
     ArrayD::from_shape_vec(IxDyn(shape), data).expect("shape matches data")
 }
@@ -60,9 +63,18 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|e| e == "onnx"))
         .collect();
     files.sort();
-    let cpu = RuntimeConfig { intra_op_threads: 4, ..RuntimeConfig::default() };
-    let gpu = RuntimeConfig { provider: Provider::Cuda { device: 0 }, ..cpu.clone() };
-    println!("{:<18} {:>22} {:>12} {:>12} {:>12} {:>8}", "model", "input", "max|diff|", "cpu ms", "cuda ms", "speedup");
+    let cpu = RuntimeConfig {
+        intra_op_threads: 4,
+        ..RuntimeConfig::default()
+    };
+    let gpu = RuntimeConfig {
+        provider: Provider::Cuda { device: 0 },
+        ..cpu.clone()
+    };
+    println!(
+        "{:<18} {:>22} {:>12} {:>12} {:>12} {:>8}",
+        "model", "input", "max|diff|", "cpu ms", "cuda ms", "speedup"
+    );
     let mut failures = 0;
     for path in files {
         let name = path.file_stem().unwrap().to_string_lossy().to_string();
@@ -107,7 +119,10 @@ fn main() {
             )
         };
         let (tc, tg) = (time(&mut c), time(&mut g));
-        println!("{name:<18} {shape:>22} {diff:>12.2e} {tc:>12.2} {tg:>12.2} {:>7.1}x", tc / tg);
+        println!(
+            "{name:<18} {shape:>22} {diff:>12.2e} {tc:>12.2} {tg:>12.2} {:>7.1}x",
+            tc / tg
+        );
     }
     if failures > 0 {
         std::process::exit(1);

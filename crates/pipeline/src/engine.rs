@@ -255,10 +255,7 @@ mod tests {
             },
             |i| Ok(Worker::bare(i)),
         );
-        let err = engine
-            .run(|_| -> u8 { panic!("boom") })
-            .await
-            .unwrap_err();
+        let err = engine.run(|_| -> u8 { panic!("boom") }).await.unwrap_err();
         assert_eq!(err, EngineError::Panicked("boom".into()));
         assert_eq!(engine.run(|_| 7).await.unwrap(), 7);
     }

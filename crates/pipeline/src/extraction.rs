@@ -46,7 +46,10 @@ impl Extraction {
     }
 
     pub fn get(&self, name: &str) -> Option<&serde_json::Value> {
-        self.fields.iter().find(|f| f.name == name).map(|f| &f.value)
+        self.fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| &f.value)
     }
 
     pub fn get_str(&self, name: &str) -> Option<&str> {

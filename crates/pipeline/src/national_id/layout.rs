@@ -240,10 +240,15 @@ mod tests {
         let rows = group_rows(&boxes, &RowParams::default());
         assert_eq!(rows.len(), 3, "{rows:?}");
         // The two words of the first line share a row; the microtext does not join it.
-        let line = rows.iter().find(|r| r.boxes.len() == 2).expect("a two-word row");
+        let line = rows
+            .iter()
+            .find(|r| r.boxes.len() == 2)
+            .expect("a two-word row");
         assert_eq!(line.bounds.x0, 450.0);
         assert_eq!(line.bounds.x1, 900.0);
-        assert!(rows.iter().any(|r| r.boxes.len() == 1 && r.bounds.height() == 15.0));
+        assert!(rows
+            .iter()
+            .any(|r| r.boxes.len() == 1 && r.bounds.height() == 15.0));
         assert_eq!(rows[2].bounds.y0, 270.0);
     }
 
