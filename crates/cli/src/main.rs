@@ -132,10 +132,20 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Synth(args) => synth_cmd::run(args),
         Command::Eval(args) => {
+            if std::env::var_os("HAWIYA_LOG").is_none() {
+                std::env::set_var("HAWIYA_LOG", "warn");
+            }
             init_tracing(false);
             runtime.block_on(eval::run(args))
         }
-        Command::Scan(args) => runtime.block_on(scan::run(args)),
+        Command::Scan(args) => {
+            // Warnings only: the progress bar owns the terminal; failures must still show.
+            if std::env::var_os("HAWIYA_LOG").is_none() {
+                std::env::set_var("HAWIYA_LOG", "warn");
+            }
+            init_tracing(false);
+            runtime.block_on(scan::run(args))
+        }
         Command::Aml { command } => {
             init_tracing(false);
             runtime.block_on(aml::run(command))

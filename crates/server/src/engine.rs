@@ -16,10 +16,12 @@ pub fn worker_config(config: &ServerConfig) -> WorkerConfig {
     };
     // The library ships next to the models (models/build.sh puts it in models/../lib).
     let library_path = config.ort_library.clone().or_else(|| {
-        let models = config
-            .models_dir
-            .clone()
-            .or_else(|| std::env::var_os("HAWIYA_MODELS").map(PathBuf::from))?;
+        // The models directory in effect: configured, else HAWIYA_MODELS, else the cache.
+        let models: PathBuf =
+            hawiya_pipeline::models::ModelDir::resolve(config.models_dir.as_deref())
+                .ok()?
+                .root()
+                .to_path_buf();
         let candidate = models
             .parent()?
             .join(if matches!(provider, Provider::Cuda { .. }) {
