@@ -233,7 +233,8 @@ fn public_cases(set: &str, data: &Path) -> anyhow::Result<Vec<Case>> {
                 cases.push(Case {
                     id: format!("pair_{i}"),
                     route: "/v1/ocr/face/compare".into(),
-                    body: json!({ "face_image1": b64_file(&root.join(a))?, "face_image2": b64_file(&root.join(b))? }),
+                    // Paths in the set's CSVs are relative to the data folder (SPLIT.txt).
+                    body: json!({ "face_image1": b64_file(&data.join(a))?, "face_image2": b64_file(&data.join(b))? }),
                     expected,
                     approximate: vec![],
                     codes: vec![],
@@ -258,11 +259,15 @@ fn public_cases(set: &str, data: &Path) -> anyhow::Result<Vec<Case>> {
                 cases.push(Case {
                     id: path.clone(),
                     route: "/v1/ocr/license_plate".into(),
-                    body: json!({ "image": b64_file(&root.join(path))?, "getExtractedData": true }),
+                    body: json!({ "image": b64_file(&data.join(path))?, "getExtractedData": true }),
                     expected,
                     approximate: vec![],
                     codes: vec![],
-                    group: "ealpr_plates".into(),
+                    group: if path.contains("Vehicles/") {
+                        "ealpr_vehicles".into()
+                    } else {
+                        "ealpr_plates".into()
+                    },
                     reference_date: None,
                 });
             }
@@ -272,30 +277,65 @@ fn public_cases(set: &str, data: &Path) -> anyhow::Result<Vec<Case>> {
             let truth: Value = serde_json::from_str(&std::fs::read_to_string(
                 root.join("ground_truth_full.json"),
             )?)?;
-            let entries: Vec<(String, Value)> = match &truth {
-                Value::Object(m) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-                Value::Array(a) => a
-                    .iter()
-                    .filter_map(|v| {
-                        Some((
-                            v["path"].as_str().or(v["file"].as_str())?.to_string(),
-                            v.clone(),
-                        ))
-                    })
-                    .collect(),
-                _ => bail!("unexpected ground_truth_full.json shape"),
+            // PassportEye's own field names, keyed by image path; "_source" describes the
+            // file and a string value means "same as <other image>".
+            let Value::Object(map) = &truth else {
+                bail!("unexpected ground_truth_full.json shape");
             };
-            for (path, fields) in entries {
-                let expected = fields
-                    .get("fields")
-                    .or(Some(&fields))
-                    .and_then(|v| v.as_object())
-                    .cloned()
-                    .unwrap_or_default();
+            for (path, fields) in map.iter().filter(|(k, _)| !k.starts_with('_')) {
+                let fields = match fields {
+                    Value::String(s) => s
+                        .strip_prefix("same as ")
+                        .and_then(|other| map.iter().find(|(k, _)| k.ends_with(other)))
+                        .map(|(_, v)| v.clone())
+                        .unwrap_or(Value::Null),
+                    other => other.clone(),
+                };
+                let image = root.join(path);
+                if !image.exists() {
+                    eprintln!("skipping {path}: not in this copy of the set");
+                    continue;
+                }
+                let text = |k: &str| {
+                    fields[k]
+                        .as_str()
+                        .unwrap_or_default()
+                        .trim_matches('<')
+                        .to_string()
+                };
+                // YYMMDD to ISO: births before 2027 in this century, expiries after 2000.
+                let iso = |yymmdd: String, birth: bool| -> String {
+                    if yymmdd.len() != 6 {
+                        return yymmdd;
+                    }
+                    let yy: u32 = yymmdd[..2].parse().unwrap_or(0);
+                    let century = if birth && yy > 26 { 19 } else { 20 };
+                    format!(
+                        "{century}{}-{}-{}",
+                        &yymmdd[..2],
+                        &yymmdd[2..4],
+                        &yymmdd[4..]
+                    )
+                };
+                let mut expected = serde_json::Map::new();
+                expected.insert("passport_no".into(), json!(text("number")));
+                expected.insert("country_code".into(), json!(text("country")));
+                expected.insert("nationality".into(), json!(text("nationality")));
+                expected.insert("gender".into(), json!(text("sex")));
+                expected.insert("surname".into(), json!(text("surname")));
+                expected.insert("given_names".into(), json!(text("names")));
+                expected.insert(
+                    "Date_of_Birth".into(),
+                    json!(iso(text("date_of_birth"), true)),
+                );
+                expected.insert(
+                    "Date_of_Expiry".into(),
+                    json!(iso(text("expiration_date"), false)),
+                );
                 cases.push(Case {
                     id: path.clone(),
                     route: "/v1/ocr/passport".into(),
-                    body: json!({ "image": b64_file(&root.join(&path))?, "getExtractedData": true }),
+                    body: json!({ "image": b64_file(&image)?, "getExtractedData": true }),
                     expected,
                     approximate: vec![],
                     codes: vec![],
