@@ -56,6 +56,10 @@ pub struct ServerConfig {
     pub purge_interval_secs: u64,
     /// Default face dissimilarity threshold (4x dlib's L2 operating point of 0.6).
     pub face_threshold: f32,
+    /// AML match score (0-100) from which a list entry is reported. Default: the
+    /// screening default (85, chosen on the generated evaluation set; see
+    /// benches/results/aml.md). Tenants may override it.
+    pub aml_threshold: Option<f32>,
     /// `text` or `json` logs.
     pub log_format: String,
 }
@@ -85,6 +89,7 @@ impl Default for ServerConfig {
             transaction_ttl_secs: 7 * 86_400,
             purge_interval_secs: 600,
             face_threshold: 2.4,
+            aml_threshold: None,
             log_format: "text".into(),
         }
     }
@@ -180,6 +185,7 @@ impl ServerConfig {
         env_field!(transaction_ttl_secs, "HAWIYA_TRANSACTION_TTL_SECS");
         env_field!(purge_interval_secs, "HAWIYA_PURGE_INTERVAL_SECS");
         env_field!(face_threshold, "HAWIYA_FACE_THRESHOLD");
+        env_field!(aml_threshold, "HAWIYA_AML_THRESHOLD", opt);
         env_field!(log_format, "HAWIYA_LOG_FORMAT");
         Ok(())
     }

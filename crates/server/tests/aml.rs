@@ -52,6 +52,44 @@ async fn aml_validate_fills_services_aml() {
         assert!(hit["score"].as_u64().unwrap() >= 85, "{hit}");
         assert_eq!(env["data"]["client_transaction_id"], "c-1");
 
+        // A tenant's own threshold above the best name score: the same name is no match.
+        let tenant = server
+            .state
+            .store
+            .tenant_by_api_key(&t.key)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut strict = tenant.settings.clone();
+        strict.aml_threshold = Some(hit["score"].as_f64().unwrap() as f32 + 0.5);
+        server
+            .state
+            .store
+            .update_tenant_settings(&tenant.id, &strict)
+            .await
+            .unwrap();
+        let t_strict = server
+            .tenant_token(&t.key, "user@example.com", "correct horse")
+            .await;
+        let (_, strict_env) = server
+            .post_json(
+                "/v1/ocr/aml/validate",
+                &t_strict,
+                &json!({ "idNumber": "29001010101234", "name": "Mohamed Abdelrahman El Sayed El Shenawy" }),
+            )
+            .await;
+        assert_eq!(
+            strict_env["services"]["AML"]["AML_matched"],
+            json!(false),
+            "{strict_env}"
+        );
+        server
+            .state
+            .store
+            .update_tenant_settings(&tenant.id, &tenant.settings)
+            .await
+            .unwrap();
+
         // ID number in Arabic-Indic digits, with a name that matches nothing.
         let (status, env) = server
             .post_json(

@@ -39,6 +39,9 @@ pub struct TenantSettings {
     /// Whether `id/front` also runs the AML check; the server's default applies when `None`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aml_on_id_front: Option<bool>,
+    /// AML match threshold (0-100); the server's default applies when `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aml_threshold: Option<f32>,
 }
 
 impl TenantSettings {

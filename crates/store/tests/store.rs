@@ -65,6 +65,7 @@ async fn tenant_creation_and_key_lookup() {
             rate_limit_per_minute: None,
             face_match_threshold: Some(0.42),
             aml_on_id_front: Some(true),
+            aml_threshold: Some(80.0),
         };
         store
             .update_tenant_settings(&beta.id, &settings)

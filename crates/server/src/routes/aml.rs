@@ -26,6 +26,7 @@ pub fn enabled_on_id_front(tenant: &Tenant) -> bool {
 /// dateOfBirth, score, list}]}`.
 pub async fn screen(
     state: &AppState,
+    tenant: &Tenant,
     name: Option<&str>,
     id_number: Option<&str>,
     date_of_birth: Option<&str>,
@@ -35,9 +36,13 @@ pub async fn screen(
         id_number,
         date_of_birth,
     };
+    let mut params = AmlSearchParams::default();
+    if let Some(t) = tenant.settings.aml_threshold.or(state.config.aml_threshold) {
+        params.screening.threshold = t;
+    }
     let matches = state
         .store
-        .screen_aml(&query, &AmlSearchParams::default())
+        .screen_aml(&query, &params)
         .await
         .map_err(store_error)?;
     Ok(services_aml(&matches))

@@ -139,7 +139,7 @@ async fn run(
                 // No birth date: the store takes it from the ID number, which the card's
                 // check digit vouches for.
                 if name.is_some() || id_number.is_some() {
-                    super::aml::screen(state, name, id_number, None)
+                    super::aml::screen(state, &auth.tenant, name, id_number, None)
                         .await
                         .map_err(|e| e.with_data(data.clone()))?
                 } else {
@@ -259,7 +259,7 @@ async fn run(
             let data = base_data(request_id, &common, common.transaction_id.as_deref());
             let name = input.required_text("name")?;
             let id_number = input.required_text("idNumber")?;
-            let aml = super::aml::screen(state, Some(&name), Some(&id_number), None)
+            let aml = super::aml::screen(state, &auth.tenant, Some(&name), Some(&id_number), None)
                 .await
                 .map_err(|e| e.with_data(data.clone()))?;
             let mut env = Envelope::new(data);
