@@ -1,6 +1,8 @@
 //! Runs each test against every available backend: SQLite always (a fresh temp directory),
 //! PostgreSQL when `HAWIYA_TEST_PG_URL` is set (a fresh schema per test, so tests running in
 //! parallel never see each other's rows).
+// Each test binary uses a different part of this module.
+#![allow(dead_code)]
 
 use std::io::Write;
 use std::sync::Once;
