@@ -106,7 +106,7 @@ fn main() {
             .zip(&out_g)
             .flat_map(|(a, b)| a.iter().zip(b.iter()).map(|(x, y)| (x - y).abs()))
             .fold(0f32, f32::max);
-        let mut time = |m: &mut OnnxModel| {
+        let time = |m: &mut OnnxModel| {
             let _ = m.run_many(&views);
             median(
                 (0..runs)
