@@ -161,7 +161,7 @@ async fn serve(config: ServerConfig, dev: bool) -> anyhow::Result<()> {
     let store = tenant::open_store(&config).await?;
     if dev {
         let key = tenant::ensure_dev_tenant(&store, &config).await?;
-        println!("dev tenant: hawiya, user dev@localhost, password dev");
+        println!("dev tenant: dev, user dev@localhost, password dev");
         println!("ApiKey: {key}");
         println!(
             "try: curl -s -X POST http://{}/api/credentials/Login -H 'ApiKey: {key}' \
