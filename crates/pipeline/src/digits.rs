@@ -95,37 +95,6 @@ fn to_gray(rgb: &RgbImage) -> GrayImage {
     })
 }
 
-/// Otsu's threshold of a grey image.
-fn otsu(gray: &GrayImage) -> u8 {
-    let mut hist = [0u64; 256];
-    for p in gray.pixels() {
-        hist[p.0[0] as usize] += 1;
-    }
-    let total: u64 = hist.iter().sum();
-    let sum_all: f64 = hist
-        .iter()
-        .enumerate()
-        .map(|(i, &n)| i as f64 * n as f64)
-        .sum();
-    let (mut w0, mut sum0, mut best, mut best_t) = (0u64, 0f64, -1f64, 0u8);
-    for (t, &n) in hist.iter().enumerate() {
-        w0 += n;
-        if w0 == 0 || w0 == total {
-            continue;
-        }
-        sum0 += t as f64 * n as f64;
-        let w1 = total - w0;
-        let m0 = sum0 / w0 as f64;
-        let m1 = (sum_all - sum0) / w1 as f64;
-        let between = w0 as f64 * w1 as f64 * (m0 - m1) * (m0 - m1);
-        if between > best {
-            best = between;
-            best_t = t as u8;
-        }
-    }
-    best_t
-}
-
 /// The ink's bounding box `(x0, y0, x1, y1)` (exclusive ends) in an upright line image:
 /// the row band around the inkiest row, then the columns with ink inside that band.
 /// `None` when no ink stands out.
@@ -134,7 +103,7 @@ pub fn ink_bounds(gray: &GrayImage) -> Option<(u32, u32, u32, u32)> {
     if w < 4 || h < 4 {
         return None;
     }
-    let t = otsu(gray);
+    let t = crate::preprocess::otsu_level(gray);
     let ink = |x: u32, y: u32| gray.get_pixel(x, y).0[0] <= t;
     let rows: Vec<u32> = (0..h)
         .map(|y| (0..w).filter(|&x| ink(x, y)).count() as u32)

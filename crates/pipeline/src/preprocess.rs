@@ -101,6 +101,38 @@ pub fn to_nchw(image: &RgbImage, norm: &Normalization) -> Array4<f32> {
     tensor
 }
 
+/// Otsu's threshold of a grey image: the level that best separates ink from paper, used
+/// by the stages that binarise a crop before finding its ink.
+pub fn otsu_level(gray: &image::GrayImage) -> u8 {
+    let mut hist = [0u64; 256];
+    for p in gray.pixels() {
+        hist[p.0[0] as usize] += 1;
+    }
+    let total: u64 = hist.iter().sum();
+    let sum_all: f64 = hist
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| i as f64 * n as f64)
+        .sum();
+    let (mut w0, mut sum0, mut best, mut best_t) = (0u64, 0f64, -1f64, 0u8);
+    for (t, &n) in hist.iter().enumerate() {
+        w0 += n;
+        if w0 == 0 || w0 == total {
+            continue;
+        }
+        sum0 += t as f64 * n as f64;
+        let w1 = total - w0;
+        let m0 = sum0 / w0 as f64;
+        let m1 = (sum_all - sum0) / w1 as f64;
+        let between = w0 as f64 * w1 as f64 * (m0 - m1) * (m0 - m1);
+        if between > best {
+            best = between;
+            best_t = t as u8;
+        }
+    }
+    best_t
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

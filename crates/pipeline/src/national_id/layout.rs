@@ -151,7 +151,7 @@ pub fn ink_segments(card: &RgbImage, region: &CardBox, min_gap: f32) -> Vec<Card
     let Some((_, iy0, _, iy1)) = crate::digits::ink_bounds(&gray) else {
         return Vec::new();
     };
-    let t = otsu_level(&gray);
+    let t = crate::preprocess::otsu_level(&gray);
     let ink_h = (iy1 - iy0).max(1) as f32;
     let cols: Vec<bool> = (0..gray.width())
         .map(|x| {
@@ -190,34 +190,6 @@ pub fn ink_segments(card: &RgbImage, region: &CardBox, min_gap: f32) -> Vec<Card
             y1: region.y0 + iy1 as f32,
         })
         .collect()
-}
-
-fn otsu_level(gray: &GrayImage) -> u8 {
-    let mut hist = [0u64; 256];
-    for p in gray.pixels() {
-        hist[p.0[0] as usize] += 1;
-    }
-    let total: u64 = hist.iter().sum();
-    let sum_all: f64 = hist
-        .iter()
-        .enumerate()
-        .map(|(i, &n)| i as f64 * n as f64)
-        .sum();
-    let (mut w0, mut sum0, mut best, mut best_t) = (0u64, 0f64, -1f64, 0u8);
-    for (t, &n) in hist.iter().enumerate() {
-        w0 += n;
-        if w0 == 0 || w0 == total {
-            continue;
-        }
-        sum0 += t as f64 * n as f64;
-        let (m0, m1) = (sum0 / w0 as f64, (sum_all - sum0) / (total - w0) as f64);
-        let between = w0 as f64 * (total - w0) as f64 * (m0 - m1) * (m0 - m1);
-        if between > best {
-            best = between;
-            best_t = t as u8;
-        }
-    }
-    best_t
 }
 
 #[cfg(test)]
