@@ -76,6 +76,49 @@ async fn raw_json(client: &fantoccini::Client) -> String {
         .to_string()
 }
 
+/// Picks `route` on the page, attaches `files` (image field, path), sends, and waits for the
+/// answer to replace the raw JSON panel. Returns the status badge's text.
+async fn send_through_page(
+    client: &fantoccini::Client,
+    route: &str,
+    files: &[(&str, &Path)],
+) -> String {
+    client
+        .find(Locator::Css(&format!("#route option[value='{route}']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for (field, path) in files {
+        client
+            .find(Locator::Id(&format!("file-{field}")))
+            .await
+            .unwrap()
+            .send_keys(path.to_str().unwrap())
+            .await
+            .unwrap();
+    }
+    // The page reads the files asynchronously (FileReader).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = raw_json(client).await;
+    client
+        .find(Locator::Id("send"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for _ in 0..400 {
+        if raw_json(client).await != before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    wait_visible(client, "#result").await;
+    text_of(client, "#status").await
+}
+
 /// The table the page shows, as field -> value.
 async fn page_fields(client: &fantoccini::Client) -> Vec<(String, String)> {
     let mut out = vec![];
@@ -239,34 +282,8 @@ async fn console_signs_in_and_shows_what_the_api_returns() {
         )
         .await;
 
-    c.find(Locator::Css("#route option[value='/v1/ocr/id/front']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Id("file-image"))
-        .await
-        .unwrap()
-        .send_keys(path.to_str().unwrap())
-        .await
-        .unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    c.find(Locator::Id("send"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_visible(&c, "#result").await;
-    for _ in 0..400 {
-        if !text_of(&c, "#status").await.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let status = send_through_page(&c, "/v1/ocr/id/front", &[("image", &path)]).await;
     save_screenshot(&c, "id-front").await;
-    let status = text_of(&c, "#status").await;
     assert!(
         status.starts_with(&api_status.as_u16().to_string()),
         "page {status:?}, API {api_status}"
@@ -331,41 +348,13 @@ async fn console_signs_in_and_shows_what_the_api_returns() {
             &json!({ "face_image1": b64(&first), "face_image2": b64(&second), "getExtractedData": true }),
         )
         .await;
-    c.find(Locator::Css("#route option[value='/v1/ocr/face/compare']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Id("file-face_image1"))
-        .await
-        .unwrap()
-        .send_keys(p1.to_str().unwrap())
-        .await
-        .unwrap();
-    c.find(Locator::Id("file-face_image2"))
-        .await
-        .unwrap()
-        .send_keys(p2.to_str().unwrap())
-        .await
-        .unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let before = raw_json(&c).await;
-    c.find(Locator::Id("send"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    for _ in 0..400 {
-        if raw_json(&c).await != before {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let status = send_through_page(
+        &c,
+        "/v1/ocr/face/compare",
+        &[("face_image1", &p1), ("face_image2", &p2)],
+    )
+    .await;
     save_screenshot(&c, "face-compare").await;
-    let status = text_of(&c, "#status").await;
     assert!(
         status.starts_with(&api_status.as_u16().to_string()),
         "page {status:?}, API {api_status}"
