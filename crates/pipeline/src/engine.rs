@@ -212,18 +212,26 @@ mod tests {
         assert!(engine.ready());
         assert_eq!(engine.run(|w| w.index + 41).await.unwrap(), 41);
 
-        // Occupy the single worker, then fill the queue.
+        // Occupy the single worker, then fill the queue. Wait for the blocking job itself
+        // to start: the `running` count of the job before it may not have dropped yet.
         let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let (started_tx, started_rx) = std::sync::mpsc::channel::<()>();
         let blocker = {
             let e = engine.clone();
             tokio::spawn(async move {
                 e.run(move |_| {
+                    started_tx.send(()).ok();
                     release_rx.recv().ok();
                 })
                 .await
             })
         };
-        while engine.stats().running.load(Ordering::SeqCst) == 0 {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while started_rx.try_recv().is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the blocking job never started"
+            );
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
         let queued: Vec<_> = (0..2)
@@ -233,6 +241,10 @@ mod tests {
             })
             .collect();
         while engine.stats().queued.load(Ordering::SeqCst) < 2 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the queue never filled"
+            );
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
         assert_eq!(
