@@ -16,7 +16,7 @@ use image::RgbImage;
 use serde_json::{json, Value};
 
 use super::layout::{ink_segments, CardBox, Row};
-use super::{derived_fields, locate, turned_180, CardReader, IdModels, IdReadParams};
+use super::{derived_fields, locate, number_valid, turned_180, CardReader, IdModels, IdReadParams};
 use crate::error::Result;
 use crate::extraction::Extraction;
 use crate::worker::Worker;
@@ -55,17 +55,10 @@ pub fn read(
 ) -> Result<Extraction> {
     let (card, info) = locate(models, image)?;
     let mut out = read_card(worker, models, &card, params)?;
-    if params.try_upside_down
-        && !out
-            .get_str("idNumber")
-            .is_some_and(|n| id_number::is_valid(n, params.today()))
-    {
+    if params.try_upside_down && !number_valid(&out, params) {
         if let Some(turned) = turned_180(&card) {
             let other = read_card(worker, models, &turned, params)?;
-            if other
-                .get_str("idNumber")
-                .is_some_and(|n| id_number::is_valid(n, params.today()))
-            {
+            if number_valid(&other, params) {
                 out = other;
             }
         }

@@ -13,7 +13,7 @@ use image::RgbImage;
 use serde_json::{json, Value};
 
 use super::layout::{ink_segments, CardBox, Row};
-use super::{derived_fields, locate, turned_180, CardReader, IdModels, IdReadParams};
+use super::{derived_fields, locate, number_valid, turned_180, CardReader, IdModels, IdReadParams};
 use crate::error::Result;
 use crate::extraction::Extraction;
 use crate::ocr::text_recognize::{recognize_crops, TextRecognizeParams};
@@ -85,11 +85,6 @@ pub fn read(
     out.extra
         .insert("photo".into(), json!(card.to_input_quad(&photo.quad())));
     Ok(out)
-}
-
-fn number_valid(out: &Extraction, params: &IdReadParams) -> bool {
-    out.get_str("idNumber")
-        .is_some_and(|n| id_number::is_valid(n, params.today()))
 }
 
 /// Reads an already rectified front.

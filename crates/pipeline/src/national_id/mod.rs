@@ -160,6 +160,13 @@ fn with_thread_models<T>(f: impl FnOnce(&mut IdModels) -> Result<T>) -> Result<T
     })
 }
 
+/// True when the read's ID number passes all its rules: the sign that the card was read
+/// the right way up (both readers retry the card turned 180 degrees otherwise).
+pub(crate) fn number_valid(out: &Extraction, params: &IdReadParams) -> bool {
+    out.get_str("idNumber")
+        .is_some_and(|n| hawiya_documents::id_number::is_valid(n, params.today()))
+}
+
 /// `/v1/ocr/id/front`.
 pub fn read_front(worker: &mut Worker, image: &RgbImage) -> Result<Extraction> {
     with_thread_models(|m| front::read(worker, m, image, &IdReadParams::default()))
