@@ -10,6 +10,7 @@ pub mod extraction;
 pub mod face;
 pub mod geometry;
 pub mod image;
+pub mod licence;
 pub mod liveness;
 pub mod models;
 pub mod national_id;

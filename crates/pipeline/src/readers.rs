@@ -85,6 +85,9 @@ pub fn read_document(
         DocumentKind::IdFront | DocumentKind::IdBack => {
             read_national_id(worker, kind == DocumentKind::IdFront, &image.rgb, options)
         }
+        DocumentKind::DrivingLicense
+        | DocumentKind::CarLicenseFront
+        | DocumentKind::CarLicenseBack => read_licence(worker, kind, &image.rgb, options),
         _ => Err(PipelineError::NotImplemented(format!(
             "the {} reader is not built yet",
             kind.step()
@@ -127,6 +130,31 @@ fn read_national_id(
         }
     }
     Ok(extraction)
+}
+
+/// The licence readers, with the worker's ID models (card locator, digit recogniser)
+/// lent to them for the call.
+fn read_licence(
+    worker: &mut Worker,
+    kind: DocumentKind,
+    image: &image::RgbImage,
+    options: &ReadOptions,
+) -> Result<Extraction> {
+    let params = crate::licence::LicenceReadParams {
+        id: crate::national_id::IdReadParams {
+            today: Some(options.today),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let mut models = worker.models.id.take().ok_or_else(|| {
+        PipelineError::ModelUnavailable(
+            "the licence readers' models (id_digits.onnx) are not loaded on this server".into(),
+        )
+    })?;
+    let result = crate::licence::read(worker, &mut models, kind, image, &params);
+    worker.models.id = Some(models);
+    result
 }
 
 fn face_models(worker: &mut Worker) -> Result<&mut crate::face::FaceModels> {

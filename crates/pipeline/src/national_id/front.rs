@@ -316,7 +316,7 @@ fn number_row_of(rows: &[Row], layout: &FrontLayout, h: f32) -> Option<Row> {
 
 /// Keeps Arabic letters and single spaces: names carry nothing else, and Tesseract turns
 /// background specks into stray punctuation.
-fn letters_only(s: &str) -> String {
+pub(crate) fn letters_only(s: &str) -> String {
     s.chars()
         .map(|c| if is_arabic_letter(c) { c } else { ' ' })
         .collect::<String>()
@@ -334,7 +334,7 @@ fn read_name(r: &mut CardReader, row: Option<&Row>) -> Result<(String, f32)> {
 }
 
 /// Address text: Arabic words, `-` separators and ASCII digits kept.
-fn clean_address(s: &str) -> String {
+pub(crate) fn clean_address(s: &str) -> String {
     // No final-ya folding here: place names end in `ى` often (`مرسى علم`, `الأولى`).
     let s = hawiya_documents::digits::to_ascii_digits(s);
     s.chars()

@@ -1,0 +1,306 @@
+//! The driving licence (رخصة قيادة): names in Arabic and English, national ID,
+//! nationality, licence type, job, address, issue and expiry dates, traffic unit.
+//!
+//! Layout (documents.md): photo on the left; the Arabic name at the top right, unlabelled,
+//! the English name and nationality in Latin to the photo's right; then labelled rows
+//! (`الرقم القومي`, `الجنسية`, `نوع الرخصة`, `المهنة`, `العنوان`, `تاريخ التحرير`,
+//! `نهاية الترخيص`) and the two traffic unit lines at the bottom (`وحدة مرور ...`,
+//! `إدارة مرور ...`), found by their first words.
+
+use hawiya_documents::dates::DateRole;
+use hawiya_documents::fuzzy::levenshtein;
+use hawiya_documents::vocab::{closest_term, DRIVING_LICENCE_TYPES, NATIONALITIES};
+use hawiya_documents::{governorates, id_number, Code, FieldIssue};
+use image::RgbImage;
+use serde_json::{json, Value};
+
+use super::{
+    arabic_words, is_header, read_oriented, starts_with_word, traffic_line, Label, LicenceCard,
+    LicenceReadParams,
+};
+use crate::error::Result;
+use crate::extraction::Extraction;
+use crate::national_id::front::letters_only;
+use crate::national_id::rectify::RectifiedCard;
+use crate::national_id::{names_fix, IdModels};
+use crate::worker::Worker;
+
+/// The labels of the driving licence.
+pub const LABELS: &[Label] = &[
+    Label {
+        field: "NationalID",
+        spellings: &["الرقم القومي", "رقم قومي"],
+    },
+    Label {
+        field: "NationalityArabic",
+        spellings: &["الجنسية"],
+    },
+    Label {
+        field: "LicenseType",
+        spellings: &["نوع الرخصة"],
+    },
+    Label {
+        field: "Job",
+        spellings: &["المهنة", "الوظيفة"],
+    },
+    Label {
+        field: "Address",
+        spellings: &["العنوان", "محل الإقامة"],
+    },
+    Label {
+        field: "IssuenceDate",
+        spellings: &["تاريخ التحرير", "تاريخ الإصدار"],
+    },
+    Label {
+        field: "ExpiryDate",
+        spellings: &["نهاية الترخيص", "تاريخ الانتهاء"],
+    },
+];
+
+/// The photo, as fractions of the card: its ink is no text.
+const PHOTO: (f32, f32, f32, f32) = (0.0, 0.17, 0.24, 0.66);
+
+/// Reads a driving licence.
+pub fn read(
+    worker: &mut Worker,
+    models: &mut IdModels,
+    image: &RgbImage,
+    params: &LicenceReadParams,
+) -> Result<Extraction> {
+    let today = params.today();
+    read_oriented(
+        worker,
+        models,
+        image,
+        |w, m, card| read_card_scored(w, m, card, params),
+        |out, labels| {
+            labels >= params.min_labels
+                && out
+                    .get_str("NationalID")
+                    .is_some_and(|n| id_number::is_valid(n, today))
+        },
+    )
+}
+
+/// Reads an already rectified driving licence.
+pub fn read_card(
+    worker: &mut Worker,
+    models: &mut IdModels,
+    card: &RectifiedCard,
+    params: &LicenceReadParams,
+) -> Result<Extraction> {
+    read_card_scored(worker, models, card, params).map(|(out, _)| out)
+}
+
+pub(crate) fn read_card_scored(
+    worker: &mut Worker,
+    models: &mut IdModels,
+    card: &RectifiedCard,
+    params: &LicenceReadParams,
+) -> Result<(Extraction, usize)> {
+    let mut c = LicenceCard::scan(worker, models, card, params, LABELS, &[PHOTO])?;
+    let mut out = Extraction::default();
+    let labels = c.labels_found();
+
+    // The national ID, with the ID card's rules.
+    let number_unit = c.labelled(LABELS, "NationalID");
+    let number = match number_unit {
+        Some(u) => c.id_number_value(u)?,
+        None => None,
+    };
+    match &number {
+        Some(n) => {
+            c.push(
+                &mut out,
+                "NationalID",
+                json!(n.digits),
+                n.confidence,
+                Some(&n.region),
+            );
+            if let Err(e) = &n.parsed {
+                out.issues.extend(e.to_issues("NationalID"));
+            }
+        }
+        None => {
+            out.push("NationalID", Value::Null);
+            out.issues.push(
+                FieldIssue::new("NationalID", "", Code::InvalidIdNumber)
+                    .with_detail("no national ID found on the licence"),
+            );
+        }
+    }
+
+    // The Arabic name: the first unlabelled Arabic line above the number's row that is
+    // not the header.
+    let top_of_labels = c
+        .units
+        .iter()
+        .filter(|u| u.label.is_some())
+        .map(|u| u.region.y0)
+        .fold(f32::INFINITY, f32::min);
+    let name = c
+        .units
+        .iter()
+        .filter(|u| {
+            u.label.is_none()
+                && !u.is_latin()
+                && u.region.cy() < top_of_labels
+                && !is_header(&u.text)
+                && letters_only(&u.text).split_whitespace().count() >= 2
+        })
+        .max_by(|a, b| a.region.width().total_cmp(&b.region.width()))
+        .cloned();
+    match &name {
+        Some(u) => c.push(
+            &mut out,
+            "NameArabic",
+            json!(names_fix(&letters_only(&u.text))),
+            u.confidence,
+            Some(&u.region),
+        ),
+        None => out.push("NameArabic", Value::Null).confidence = Some(0.0),
+    }
+
+    // Latin lines: the nationality word, and the English name (the longest other line
+    // that is not the card's English title).
+    let mut latin: Vec<&super::Unit> = c.units.iter().filter(|u| u.is_latin()).collect();
+    latin.sort_by(|a, b| a.region.cy().total_cmp(&b.region.cy()));
+    let is_nationality = |t: &str| levenshtein(&t.to_ascii_uppercase(), "EGYPTIAN") <= 3;
+    let is_title = |t: &str| {
+        let t = t.to_ascii_uppercase();
+        t.contains("LICEN") || t.contains("DRIVING")
+    };
+    let nat_en = latin
+        .iter()
+        .find(|u| is_nationality(&u.latin))
+        .map(|u| (u.latin_confidence, u.region));
+    match nat_en {
+        Some((conf, region)) => c.push(
+            &mut out,
+            "NationalityEnglish",
+            json!("Egyptian"),
+            conf,
+            Some(&region),
+        ),
+        None => out.push("NationalityEnglish", Value::Null).confidence = Some(0.0),
+    }
+    let name_en = latin
+        .iter()
+        .filter(|u| !is_nationality(&u.latin) && !is_title(&u.latin))
+        .filter(|u| u.latin.split_whitespace().count() >= 2)
+        .max_by(|a, b| a.region.width().total_cmp(&b.region.width()))
+        .map(|u| (english_name(&u.latin), u.latin_confidence, u.region));
+    match name_en {
+        Some((text, conf, region)) => {
+            c.push(&mut out, "NameEnglish", json!(text), conf, Some(&region))
+        }
+        None => out.push("NameEnglish", Value::Null).confidence = Some(0.0),
+    }
+
+    // Labelled words.
+    for field in ["NationalityArabic", "LicenseType", "Job"] {
+        let Some(u) = c.labelled(LABELS, field) else {
+            out.push(field, Value::Null).confidence = Some(0.0);
+            continue;
+        };
+        let unit = &c.units[u];
+        let raw = letters_only(&unit.value_text());
+        let value = match field {
+            "NationalityArabic" => closest_term(&raw, NATIONALITIES, 2)
+                .map(|t| t.arabic.to_string())
+                .unwrap_or(raw),
+            "LicenseType" => closest_term(&raw, DRIVING_LICENCE_TYPES, 3)
+                .map(|t| t.arabic.to_string())
+                .unwrap_or(raw),
+            _ => names_fix(&raw),
+        };
+        let (conf, region) = (unit.confidence, unit.region);
+        c.push(&mut out, field, json!(value), conf, Some(&region));
+    }
+    match c.labelled(LABELS, "Address") {
+        Some(u) => {
+            let (text, conf, region) = c.address_value(u)?;
+            c.push(&mut out, "Address", json!(text), conf, Some(&region));
+        }
+        None => out.push("Address", Value::Null).confidence = Some(0.0),
+    }
+
+    c.push_date(
+        &mut out,
+        LABELS,
+        "IssuenceDate",
+        DateRole::Release,
+        Some(("ExpiryDate", false)),
+    )?;
+    c.push_date(
+        &mut out,
+        LABELS,
+        "ExpiryDate",
+        DateRole::Expiry,
+        Some(("IssuenceDate", true)),
+    )?;
+
+    // The traffic unit's two lines, by their first word.
+    for (field, head) in [("TrafficUnit1", "وحدة"), ("TrafficUnit2", "إدارة")] {
+        let unit = c
+            .units
+            .iter()
+            .filter(|u| u.label.is_none() && starts_with_word(&u.text, head))
+            .max_by(|a, b| a.region.cy().total_cmp(&b.region.cy()))
+            .cloned();
+        match unit {
+            Some(u) => {
+                let mut text = traffic_line(&arabic_words(&u.text), head);
+                if field == "TrafficUnit1" {
+                    // The unit is named after the district, also read in the address.
+                    if let Some(address) = out.get_str("Address") {
+                        text = super::prefer_words_from(&text, address, 2);
+                    }
+                }
+                if field == "TrafficUnit2" {
+                    // The department is the governorate's: snap its name to the list.
+                    let place = text.splitn(3, ' ').nth(2).unwrap_or("").to_string();
+                    if let Some(g) = governorates::closest_arabic_name(&place, 2) {
+                        text = format!("{head} مرور {}", g.arabic);
+                    }
+                }
+                c.push(&mut out, field, json!(text), u.confidence, Some(&u.region));
+            }
+            None => out.push(field, Value::Null).confidence = Some(0.0),
+        }
+    }
+    Ok((out, labels))
+}
+
+/// An English name: upper-case Latin letters and single spaces.
+fn english_name(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphabetic() {
+                c.to_ascii_uppercase()
+            } else {
+                ' '
+            }
+        })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traffic_lines_keep_the_place() {
+        assert_eq!(traffic_line("وحده مرور سفاجا", "وحدة"), "وحدة مرور سفاجا");
+        assert!(starts_with_word("ادارة مرور البحر الأحمر", "إدارة"));
+        assert!(!starts_with_word("السيد عاطف", "وحدة"));
+    }
+
+    #[test]
+    fn english_names_are_upper_case_words() {
+        assert_eq!(english_name("Mona  Rabie-Kassem"), "MONA RABIE KASSEM");
+    }
+}

@@ -1,0 +1,866 @@
+//! Driving licence (`/v1/ocr/driving_license`) and vehicle licence
+//! (`/v1/ocr/car/license/front`, `/back`) readers.
+//!
+//! The cards are "label  value" cards: each field is printed after (to the left of) its
+//! Arabic label, plus a few unlabelled lines (the holder's name, the English lines, the
+//! traffic unit). The readers reuse the national ID stages: card location and
+//! rectification ([`crate::national_id::locate`]), rows of ink on the upright card
+//! ([`crate::national_id::layout`]), Tesseract `ara` through
+//! [`crate::national_id::CardReader::arabic`], and the Arabic-Indic digit recogniser for
+//! numbers and dates. What is new here is the assignment: every word group of the card is
+//! read once, its label is recognised from the start of its text (in reading order, the
+//! rightmost words), and the value is read with the engine its field needs (Tesseract for
+//! words, the digit recogniser for digits and dates, PP-OCR Latin for the VIN, the engine
+//! number and the English lines). No field depends on a fixed crop: a field is found by
+//! its label, unlabelled lines by their content, and position only breaks ties
+//! (documents.md).
+
+pub mod driving;
+pub mod vehicle_back;
+pub mod vehicle_front;
+
+use hawiya_documents::arabic::{is_arabic_letter, normalize_for_matching};
+use hawiya_documents::dates::{self, DateRole};
+use hawiya_documents::fuzzy::levenshtein;
+use hawiya_documents::{id_number, FieldIssue};
+use image::RgbImage;
+use serde_json::{json, Value};
+
+use crate::digits::DigitRead;
+use crate::error::{PipelineError, Result};
+use crate::extraction::Extraction;
+use crate::national_id::layout::{ink_mask, ink_segments, CardBox};
+use crate::national_id::rectify::RectifiedCard;
+use crate::national_id::{locate, turned_180, CardReader, IdModels, IdNumberRead, IdReadParams};
+use crate::ocr::text_recognize::{recognize_crops, TextRecognizeParams};
+use crate::worker::Worker;
+
+/// A printed label and the field it introduces.
+#[derive(Debug, Clone, Copy)]
+pub struct Label {
+    pub field: &'static str,
+    /// Spellings met on cards; the first is the usual one.
+    pub spellings: &'static [&'static str],
+}
+
+/// Which label a word group starts with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LabelHit {
+    /// Index into the reader's label list.
+    pub index: usize,
+    /// Words of the text the label took (the value follows them).
+    pub consumed: usize,
+    pub distance: usize,
+}
+
+/// One word group of the card (a run of ink words on one line) and its readings.
+#[derive(Debug, Clone)]
+pub(crate) struct Unit {
+    pub region: CardBox,
+    /// Tesseract `ara`, normalised (empty for Latin groups).
+    pub text: String,
+    pub confidence: f32,
+    /// PP-OCR Latin reading and its confidence.
+    pub latin: String,
+    pub latin_confidence: f32,
+    pub label: Option<LabelHit>,
+}
+
+impl Unit {
+    /// Latin print: a confident Latin reading of at least three letters or digits.
+    pub fn is_latin(&self) -> bool {
+        let alnum = self
+            .latin
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .count();
+        let other = self
+            .latin
+            .chars()
+            .filter(|c| !c.is_ascii_alphanumeric() && *c != ' ')
+            .count();
+        alnum >= 3 && other * 5 <= alnum && self.latin_confidence >= 0.8
+    }
+
+    /// The words after the label (all words when there is none).
+    pub fn value_text(&self) -> String {
+        let skip = self.label.map_or(0, |l| l.consumed);
+        self.text
+            .split_whitespace()
+            .skip(skip)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// True when `other` shares this unit's line (vertical overlap of half the lower one).
+    pub fn same_line(&self, other: &CardBox) -> bool {
+        let a = &self.region;
+        let overlap = a.y1.min(other.y1) - a.y0.max(other.y0);
+        overlap > 0.5 * a.height().min(other.height())
+    }
+}
+
+/// Parameters of the licence readers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LicenceReadParams {
+    /// The national ID reader's parameters (date of validity, text detection, row
+    /// grouping, digit crops, Tesseract padding, ink rows): the same stages run here.
+    pub id: IdReadParams,
+    /// Ink segments of a word group split where the gap is at least this many ink
+    /// heights. Default 0.15: fine cuts (between digits, between letter groups); the
+    /// value is the prefix of segments whose reading passes its rules, since the gap
+    /// between a label and its value is no wider than one between two digits.
+    pub value_gap: f32,
+    /// A label matches with at most this share of its letters edited. Default 0.25:
+    /// Tesseract misses one or two letters of a label; the labels of one card differ
+    /// from each other by far more.
+    pub label_tolerance: f32,
+    /// Read the card turned 180 degrees when fewer labels than this were found (the
+    /// classical card finder knows the orientation only up to 180 degrees). Default 3.
+    pub min_labels: usize,
+}
+
+impl Default for LicenceReadParams {
+    fn default() -> Self {
+        LicenceReadParams {
+            id: IdReadParams::default(),
+            value_gap: 0.15,
+            label_tolerance: 0.25,
+            min_labels: 3,
+        }
+    }
+}
+
+impl LicenceReadParams {
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.id.today()
+    }
+}
+
+/// Header words: lines made of them are the card's title, never a field.
+const HEADER_WORDS: &[&str] = &[
+    "جمهورية",
+    "مصر",
+    "العربية",
+    "وزارة",
+    "الداخلية",
+    "رخصة",
+    "قيادة",
+    "تسيير",
+    "مرور",
+];
+
+/// True when most words of `text` are header words.
+pub(crate) fn is_header(text: &str) -> bool {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.is_empty() {
+        return false;
+    }
+    let header = words
+        .iter()
+        .filter(|w| {
+            let k = normalize_for_matching(w);
+            HEADER_WORDS
+                .iter()
+                .any(|h| levenshtein(&k, &normalize_for_matching(h)) <= 1)
+        })
+        .count();
+    header * 2 > words.len() && !text.contains("وحدة") && !text.contains("إدارة")
+}
+
+/// Which label `text` starts with: the label whose spelling is nearest the first words
+/// (one stray leading mark of one or two characters allowed).
+pub(crate) fn match_label(text: &str, labels: &[Label], tolerance: f32) -> Option<LabelHit> {
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    let mut best: Option<LabelHit> = None;
+    for start in 0..=1usize.min(tokens.len().saturating_sub(1)) {
+        if start == 1 && tokens[0].chars().count() > 2 {
+            break;
+        }
+        for (index, label) in labels.iter().enumerate() {
+            for spelling in label.spellings {
+                let key = normalize_for_matching(spelling);
+                let words = spelling.split_whitespace().count();
+                let limit = ((key.chars().count() as f32 * tolerance).floor() as usize).max(1);
+                for j in 1..=(words + 1).min(tokens.len() - start) {
+                    let cand = normalize_for_matching(&tokens[start..start + j].join(" "));
+                    let d = levenshtein(&cand, &key);
+                    if d <= limit && best.is_none_or(|b| d < b.distance) {
+                        best = Some(LabelHit {
+                            index,
+                            consumed: start + j,
+                            distance: d,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    best
+}
+
+/// Arabic letters, ASCII digits and single spaces.
+pub(crate) fn arabic_words(s: &str) -> String {
+    hawiya_documents::digits::to_ascii_digits(s)
+        .chars()
+        .map(|c| {
+            if is_arabic_letter(c) || c.is_ascii_digit() {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The licence being read: the card, its word groups and their readings.
+pub(crate) struct LicenceCard<'a> {
+    pub r: CardReader<'a>,
+    pub params: &'a LicenceReadParams,
+    pub units: Vec<Unit>,
+}
+
+impl<'a> LicenceCard<'a> {
+    /// Finds the word groups of the card (outside `skip`, fractions of the card, whose
+    /// ink is blanked first) and
+    /// reads each once: PP-OCR Latin on all (one batch), Tesseract `ara` on the others.
+    pub fn scan(
+        worker: &'a mut Worker,
+        models: &'a mut IdModels,
+        card: &'a RectifiedCard,
+        params: &'a LicenceReadParams,
+        labels: &[Label],
+        skip: &[(f32, f32, f32, f32)],
+    ) -> Result<Self> {
+        let mut r = CardReader {
+            worker,
+            models,
+            card,
+            params: &params.id,
+            mask: None,
+        };
+        let (w, h) = (card.width(), card.height());
+        let outside = |b: &CardBox| {
+            !skip.iter().any(|s| {
+                b.cx() > s.0 * w && b.cx() < s.2 * w && b.cy() > s.1 * h && b.cy() < s.3 * h
+            })
+        };
+        // The photo's ink would join every line beside it into one band: blank it.
+        let mask = r
+            .mask
+            .get_or_insert_with(|| ink_mask(&card.image, &params.id.ink));
+        for s in skip {
+            let (y0, y1) = ((s.1 * h) as usize, ((s.3 * h) as usize).min(mask.len()));
+            // The photo's edge is a column of ink over most of its height: the blanked
+            // area reaches it wherever the layout shifted it.
+            let mut x1 = (s.2 * w) as usize;
+            let limit = ((s.2 + 0.06) * w) as usize;
+            for x in (s.2 * w) as usize..limit.min(mask.first().map_or(0, |r| r.len())) {
+                let inked = mask[y0.min(y1)..y1].iter().filter(|row| row[x]).count();
+                if inked * 2 > y1.saturating_sub(y0) {
+                    x1 = x + 3;
+                }
+            }
+            let s = &(s.0, s.1, x1 as f32 / w, s.3);
+            for row in &mut mask[y0.min(y1)..y1] {
+                let (x0, x1) = ((s.0 * w) as usize, ((s.2 * w) as usize).min(row.len()));
+                for px in &mut row[x0.min(x1)..x1] {
+                    *px = false;
+                }
+            }
+        }
+        let mut boxes: Vec<CardBox> = r
+            .ink_boxes((0.01, 0.01, 0.99, 0.99))
+            .into_iter()
+            .filter(|b| outside(b) && b.height() >= 10.0 && b.height() < 0.2 * h)
+            .collect();
+        if boxes.len() < 4 {
+            // No ink rows (a dark or glared card): the text detector's boxes.
+            boxes = r.boxes()?.into_iter().filter(|b| outside(b)).collect();
+        }
+        boxes.sort_by(|a, b| a.cy().total_cmp(&b.cy()));
+        let latin = latin_reads(&mut r, &boxes)?;
+        let mut units = Vec::with_capacity(boxes.len());
+        for (region, (latin, latin_confidence)) in boxes.into_iter().zip(latin) {
+            let mut unit = Unit {
+                region,
+                text: String::new(),
+                confidence: 0.0,
+                latin,
+                latin_confidence,
+                label: None,
+            };
+            if !unit.is_latin() {
+                let read = r.arabic(&region)?;
+                unit.text = read.text;
+                unit.confidence = read.confidence;
+                unit.label = match_label(&unit.text, labels, params.label_tolerance);
+            }
+            units.push(unit);
+        }
+        if std::env::var_os("HAWIYA_LICENCE_DEBUG").is_some() {
+            for u in &units {
+                eprintln!(
+                    "unit {:?} ar={:?} latin={:?} {:.2} label={:?}",
+                    (
+                        u.region.x0 as i32,
+                        u.region.y0 as i32,
+                        u.region.x1 as i32,
+                        u.region.y1 as i32
+                    ),
+                    u.text,
+                    u.latin,
+                    u.latin_confidence,
+                    u.label.map(|l| labels[l.index].field)
+                );
+            }
+        }
+        Ok(LicenceCard { r, params, units })
+    }
+
+    /// How many distinct labels were found.
+    pub fn labels_found(&self) -> usize {
+        let mut seen: Vec<usize> = self
+            .units
+            .iter()
+            .filter_map(|u| u.label.map(|l| l.index))
+            .collect();
+        seen.sort_unstable();
+        seen.dedup();
+        seen.len()
+    }
+
+    /// The unit carrying the label of `field` (the closest match when several do).
+    pub fn labelled(&self, labels: &[Label], field: &str) -> Option<usize> {
+        let index = labels.iter().position(|l| l.field == field)?;
+        self.units
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| u.label.is_some_and(|l| l.index == index))
+            .min_by_key(|(_, u)| u.label.map_or(usize::MAX, |l| l.distance))
+            .map(|(i, _)| i)
+    }
+
+    /// The unit with the unlabelled groups left of it on its line (a value the ink
+    /// search split from its label), chained while the gaps stay under 2.5 heights.
+    pub fn value_region(&self, unit: usize) -> CardBox {
+        let mut region = self.units[unit].region;
+        loop {
+            let next = self
+                .units
+                .iter()
+                .filter(|u| u.label.is_none() && u.same_line(&region))
+                .filter(|u| u.region.x1 <= region.x0 + 2.0)
+                .filter(|u| region.x0 - u.region.x1 < 2.5 * region.height())
+                .max_by(|a, b| a.region.x1.total_cmp(&b.region.x1));
+            match next {
+                Some(u) => region = region.union(&u.region),
+                None => return region,
+            }
+        }
+    }
+
+    /// Regions left of the label: from the leftmost ink segment growing rightwards
+    /// (never the rightmost segment, which is the label), at least `min_aspect` times as
+    /// wide as tall, then the whole region.
+    pub fn value_candidates(&self, unit: usize, min_aspect: f32) -> Vec<CardBox> {
+        let region = self.value_region(unit);
+        let segs = ink_segments(
+            &self.r.card.image,
+            &region.grown(4.0, 2.0),
+            self.params.value_gap,
+        );
+        let mut out: Vec<CardBox> = (0..segs.len().saturating_sub(1))
+            .map(|i| segs[0].union(&segs[i]))
+            .filter(|b| b.width() >= min_aspect * b.height())
+            .take(16)
+            .collect();
+        out.push(region);
+        out
+    }
+
+    /// Reads digits left of the label of `unit` until `accept` takes a read (else the
+    /// longest read).
+    pub fn digit_value(
+        &mut self,
+        unit: usize,
+        min_aspect: f32,
+        accept: impl Fn(&str) -> bool,
+    ) -> Result<Option<(DigitRead, CardBox)>> {
+        let mut fallback: Option<(DigitRead, CardBox)> = None;
+        let mut accepted: Option<(DigitRead, CardBox)> = None;
+        for region in self.value_candidates(unit, min_aspect) {
+            if let Some((read, region)) = self.r.digits(&region, |d| accept(&d.text))? {
+                if std::env::var_os("HAWIYA_LICENCE_DEBUG").is_some() {
+                    eprintln!(
+                        "  digits {:?}: {:?} {:.2}",
+                        (region.x0 as i32, region.x1 as i32),
+                        read.text,
+                        read.confidence
+                    );
+                }
+                if accept(&read.text) {
+                    // A read cut short by a tight crop also passes: the next, wider
+                    // candidate is read too, and the surer of the two kept.
+                    if let Some((first, _)) = &accepted {
+                        // A longer sure read is the whole value; of two as long, the surer.
+                        let longer = read.text.len() > first.text.len() && read.confidence >= 0.7;
+                        let surer = read.text.len() == first.text.len()
+                            && read.confidence > first.confidence;
+                        if longer || surer {
+                            return Ok(Some((read, region)));
+                        }
+                        return Ok(accepted);
+                    }
+                    accepted = Some((read, region));
+                    continue;
+                }
+                if accepted.is_some() {
+                    return Ok(accepted);
+                }
+                if fallback
+                    .as_ref()
+                    .is_none_or(|f| read.text.len() > f.0.text.len())
+                {
+                    fallback = Some((read, region));
+                }
+            }
+        }
+        Ok(accepted.or(fallback))
+    }
+
+    /// A number of `min..=max` digits at the left end of the value (before letters or the
+    /// label): the longest prefix read whose every digit is sure.
+    pub fn number_prefix(
+        &mut self,
+        unit: usize,
+        min: usize,
+        max: usize,
+    ) -> Result<Option<(String, f32, CardBox)>> {
+        let mut best: Option<(String, f32, CardBox)> = None;
+        let ok = |t: &str| (min..=max).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit());
+        for region in self.value_candidates(unit, 0.3) {
+            let Some((read, region)) = self.r.digits(&region, |d| ok(&d.text))? else {
+                continue;
+            };
+            let sure = read.char_confidences.iter().all(|&c| c > 0.8);
+            if !ok(&read.text) || !sure {
+                if best.is_some() || read.text.len() > max {
+                    break;
+                }
+                continue;
+            }
+            if best.as_ref().is_none_or(|b| read.text.len() >= b.0.len()) {
+                best = Some((read.text, read.confidence, region));
+            }
+        }
+        Ok(best)
+    }
+
+    /// The 14-digit national ID left of the label of `unit` (the ID card's retries and
+    /// guarded repair).
+    pub fn id_number_value(&mut self, unit: usize) -> Result<Option<IdNumberRead>> {
+        let mut fallback = None;
+        for region in self.value_candidates(unit, 5.0) {
+            if let Some(n) = self.r.id_number(&region)? {
+                if n.parsed.is_ok() {
+                    return Ok(Some(n));
+                }
+                if n.digits.len() == id_number::LENGTH || fallback.is_none() {
+                    fallback = Some(n);
+                }
+            }
+        }
+        Ok(fallback)
+    }
+
+    /// A date (`yyyy/mm/dd`) left of the label of `unit`.
+    pub fn date_value(&mut self, unit: usize) -> Result<Option<(String, f32, CardBox)>> {
+        Ok(self
+            .digit_value(unit, 3.0, full_date)?
+            .map(|(d, region)| (d.text, d.confidence, region)))
+    }
+
+    /// Latin text near the label of `unit`: a Latin group on the same line to its left,
+    /// else the ink left of the label inside the unit; the first read `accept` takes,
+    /// else the surest.
+    pub fn latin_value(
+        &mut self,
+        unit: usize,
+        accept: impl Fn(&str) -> bool,
+    ) -> Result<Option<(String, f32, CardBox)>> {
+        let label = self.units[unit].region;
+        let mut regions: Vec<CardBox> = self
+            .units
+            .iter()
+            .filter(|u| u.is_latin() && u.same_line(&label) && u.region.cx() < label.x0)
+            .map(|u| u.region)
+            .collect();
+        regions.sort_by(|a, b| b.x1.total_cmp(&a.x1));
+        let inside = self.value_candidates(unit, 2.0);
+        regions.extend(inside.iter().take(inside.len().saturating_sub(1)));
+        let reads = latin_reads(&mut self.r, &regions)?;
+        let mut best: Option<(String, f32, CardBox)> = None;
+        for ((text, conf), region) in reads.into_iter().zip(regions) {
+            let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+            if accept(&text) {
+                return Ok(Some((text, conf, region)));
+            }
+            if !text.is_empty() && best.as_ref().is_none_or(|b| conf > b.1) {
+                best = Some((text, conf, region));
+            }
+        }
+        Ok(best)
+    }
+
+    /// A house number then words, left of the label (addresses): the ink segment just
+    /// left of the label goes to the digit recogniser when it is short and reads as a
+    /// number, the rest to Tesseract; otherwise the unit's words after the label.
+    pub fn address_value(&mut self, unit: usize) -> Result<(String, f32, CardBox)> {
+        let u = self.units[unit].clone();
+        let plain = crate::national_id::front::clean_address(&u.value_text());
+        let segs = ink_segments(
+            &self.r.card.image,
+            &self.value_region(unit).grown(4.0, 2.0),
+            0.3,
+        );
+        let n = segs.len();
+        if std::env::var_os("HAWIYA_LICENCE_DEBUG").is_some() {
+            let spans: Vec<(i32, i32)> = segs.iter().map(|s| (s.x0 as i32, s.x1 as i32)).collect();
+            eprintln!("  address segments {spans:?}");
+        }
+        // The label is the rightmost segment or two; the number follows it: a short
+        // segment in which Tesseract finds no Arabic letter.
+        for i in (n.saturating_sub(4).max(1)..n.saturating_sub(1)).rev() {
+            let seg = segs[i];
+            if seg.width() > 3.0 * seg.height() {
+                continue;
+            }
+            let word = self.r.arabic(&seg)?;
+            if word.text.chars().any(is_arabic_letter) {
+                continue;
+            }
+            let ok =
+                |t: &str| !t.is_empty() && t.len() <= 4 && t.chars().all(|c| c.is_ascii_digit());
+            let Some((d, _)) = self.r.digits(&seg, |d| ok(&d.text))? else {
+                break;
+            };
+            if !ok(&d.text) || d.confidence < 0.5 {
+                break;
+            }
+            let mut rest = segs[0].union(&segs[i - 1]);
+            let mut read = self.r.arabic(&rest)?;
+            let mut words = crate::national_id::front::clean_address(&read.text);
+            let mut d = d;
+            if i >= 2
+                && words
+                    .split(' ')
+                    .next()
+                    .is_some_and(|w| w.chars().all(|c| c.is_ascii_digit()))
+            {
+                // The number spans two segments: read both together.
+                let both = segs[i - 1].union(&seg);
+                if let Some((d2, _)) = self.r.digits(&both, |d| ok(&d.text))? {
+                    if ok(&d2.text) {
+                        d = d2;
+                        rest = segs[0].union(&segs[i - 2]);
+                        read = self.r.arabic(&rest)?;
+                        words = crate::national_id::front::clean_address(&read.text);
+                    }
+                }
+            }
+            let text = format!("{} {}", d.text, words).trim().to_string();
+            return Ok((text, read.confidence.min(d.confidence), u.region));
+        }
+        Ok((plain, u.confidence, u.region))
+    }
+
+    pub fn push(
+        &self,
+        out: &mut Extraction,
+        name: &str,
+        value: Value,
+        confidence: f32,
+        region: Option<&CardBox>,
+    ) {
+        self.r.push(out, name, value, confidence, region);
+    }
+
+    /// A date field: its check (`3010` for an expiry in the past, the format codes for an
+    /// unreadable date), the ISO value even when a check fails.
+    pub fn push_date(
+        &mut self,
+        out: &mut Extraction,
+        labels: &[Label],
+        field: &str,
+        role: DateRole,
+        partner: Option<(&str, bool)>,
+    ) -> Result<()> {
+        let today = self.params.today();
+        let unit = self.labelled(labels, field).or_else(|| {
+            // The label unread: the unlabelled group beside the partner date's label on
+            // its line (`true`: to its left).
+            let (other, left) = partner?;
+            let p = self.units[self.labelled(labels, other)?].region;
+            self.units
+                .iter()
+                .enumerate()
+                .filter(|(_, u)| u.label.is_none() && !u.is_latin() && u.same_line(&p))
+                .filter(|(_, u)| {
+                    if left {
+                        u.region.x1 < p.x0
+                    } else {
+                        u.region.x0 > p.x1
+                    }
+                })
+                .min_by(|a, b| {
+                    (a.1.region.cx() - p.cx())
+                        .abs()
+                        .total_cmp(&(b.1.region.cx() - p.cx()).abs())
+                })
+                .map(|(i, _)| i)
+        });
+        let read = match unit {
+            Some(u) => self.date_value(u)?,
+            None => None,
+        };
+        match read {
+            Some((text, conf, region)) => {
+                let checked = match role {
+                    DateRole::Expiry => dates::check_expiry_date(field, &text, today),
+                    DateRole::Release => dates::check_release_date(field, &text, None, today),
+                    DateRole::Birth => dates::check_birth_date(field, &text, today),
+                };
+                let value = match checked {
+                    Ok(d) => json!(d.to_iso()),
+                    Err(issue) => {
+                        out.issues.push(issue);
+                        dates::parse_printed_date(&text)
+                            .map(|d| json!(d.to_iso()))
+                            .unwrap_or(Value::Null)
+                    }
+                };
+                self.push(out, field, value, conf, Some(&region));
+            }
+            None => {
+                out.push(field, Value::Null);
+                out.issues.push(
+                    FieldIssue::new(field, "", role.format_code())
+                        .with_detail("no date found on the card"),
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Starts with `word` (one edit allowed), e.g. `وحدة` of the traffic unit line.
+pub(crate) fn starts_with_word(text: &str, word: &str) -> bool {
+    text.split_whitespace().next().is_some_and(|first| {
+        levenshtein(
+            &normalize_for_matching(first),
+            &normalize_for_matching(word),
+        ) <= 1
+    })
+}
+
+/// A traffic unit line: `وحدة مرور X` or `إدارة مرور X`, the place kept as read and the
+/// first two words written as printed.
+pub(crate) fn traffic_line(text: &str, head: &str) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let rest: Vec<&str> = words
+        .iter()
+        .skip(1)
+        .skip_while(|w| levenshtein(&normalize_for_matching(w), "مرور") <= 1)
+        .copied()
+        .collect();
+    format!("{head} مرور {}", rest.join(" ")).trim().to_string()
+}
+
+/// The words of `text` after its first two (`وحدة مرور`), replaced by the words of
+/// `source` they are within `max_edits` of (the same place read on another line, where
+/// Tesseract did not lose its last letters).
+pub(crate) fn prefer_words_from(text: &str, source: &str, max_edits: usize) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.len() < 3 {
+        return text.to_string();
+    }
+    let place = words[2..].join(" ");
+    let key = normalize_for_matching(&place);
+    let src: Vec<&str> = source
+        .split(|c: char| c.is_whitespace() || c == '-')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut best: Option<(usize, String)> = None;
+    for n in 1..=(words.len() - 2 + 1) {
+        for window in src.windows(n.min(src.len()).max(1)) {
+            let cand = window.join(" ");
+            let d = levenshtein(&normalize_for_matching(&cand), &key);
+            if d <= max_edits && best.as_ref().is_none_or(|b| d < b.0) {
+                best = Some((d, cand));
+            }
+        }
+    }
+    match best {
+        Some((_, cand)) => format!("{} {} {}", words[0], words[1], cand),
+        None => text.to_string(),
+    }
+}
+
+/// A whole `yyyy/mm/dd` date (cards print months and days with two digits: a shorter
+/// read is a cut one).
+pub(crate) fn full_date(t: &str) -> bool {
+    let parts: Vec<&str> = t.split('/').collect();
+    parts.len() == 3
+        && [4, 2, 2]
+            .iter()
+            .zip(&parts)
+            .all(|(n, p)| p.len() == *n && p.bytes().all(|b| b.is_ascii_digit()))
+        && dates::parse_printed_date(t).is_ok()
+}
+
+/// PP-OCR Latin readings of card regions, one batch.
+fn latin_reads(r: &mut CardReader, regions: &[CardBox]) -> Result<Vec<(String, f32)>> {
+    let Some(rec) = r.worker.models.text_recognizer.as_mut() else {
+        return Ok(vec![(String::new(), 0.0); regions.len()]);
+    };
+    let mut crops = Vec::with_capacity(regions.len());
+    let mut index = Vec::with_capacity(regions.len());
+    for (i, b) in regions.iter().enumerate() {
+        let g = b.grown(3.0, 3.0);
+        let (w, h) = (
+            g.width().round().max(1.0) as u32,
+            g.height().round().max(1.0) as u32,
+        );
+        if let Some(c) = crate::geometry::perspective_crop(&r.card.image, &g.quad(), w, h) {
+            crops.push(c);
+            index.push(i);
+        }
+    }
+    let reads = recognize_crops(rec, &crops, &TextRecognizeParams::default())
+        .map_err(PipelineError::inference)?;
+    let mut out = vec![(String::new(), 0.0); regions.len()];
+    for (i, read) in index.into_iter().zip(reads) {
+        out[i] = (read.text.trim().to_string(), read.confidence);
+    }
+    Ok(out)
+}
+
+/// Locates the card, reads it with `read_card`, and reads it turned 180 degrees as well
+/// when `good` says the first reading is not trustworthy; the better of the two wins
+/// (by `score`).
+pub(crate) fn read_oriented(
+    worker: &mut Worker,
+    models: &mut IdModels,
+    image: &RgbImage,
+    read_card: impl Fn(&mut Worker, &mut IdModels, &RectifiedCard) -> Result<(Extraction, usize)>,
+    good: impl Fn(&Extraction, usize) -> bool,
+) -> Result<Extraction> {
+    let (card, info) = match locate(models, image) {
+        Ok(found) => found,
+        // The learned locator was trained on ID cards: on a licence its corner evidence
+        // can stay under the bar where the outline is plain. The classical finder then.
+        Err(e) => classical_locate(image).ok_or(e)?,
+    };
+    let (mut out, score) = read_card(worker, models, &card)?;
+    if !good(&out, score) {
+        if let Some(turned) = turned_180(&card) {
+            let (other, other_score) = read_card(worker, models, &turned)?;
+            if other_score > score || (good(&other, other_score) && other_score >= score) {
+                out = other;
+            }
+        }
+    }
+    out.extra.insert("card".into(), info);
+    Ok(out)
+}
+
+/// The card found by the classical (edge and shape) finder alone.
+fn classical_locate(image: &RgbImage) -> Option<(RectifiedCard, Value)> {
+    let found = crate::card::CardLocator::classical()
+        .locate(image, crate::card::ID1_ASPECT)
+        .ok()?;
+    let info = json!({
+        "quad": found.quad,
+        "confidence": found.confidence,
+        "quarter_turns": found.quarter_turns,
+        "finder": "classical",
+    });
+    RectifiedCard::from_parts(found.rectified, found.quad).map(|card| (card, info))
+}
+
+/// Reads a licence of `kind` from an image (the worker's ID models lent by the caller).
+pub fn read(
+    worker: &mut Worker,
+    models: &mut IdModels,
+    kind: crate::DocumentKind,
+    image: &RgbImage,
+    params: &LicenceReadParams,
+) -> Result<Extraction> {
+    use crate::DocumentKind as K;
+    match kind {
+        K::DrivingLicense => driving::read(worker, models, image, params),
+        K::CarLicenseFront => vehicle_front::read(worker, models, image, params),
+        K::CarLicenseBack => vehicle_back::read(worker, models, image, params),
+        other => Err(PipelineError::NotImplemented(format!(
+            "{} is not a licence",
+            other.step()
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LABELS: &[Label] = &[
+        Label {
+            field: "type",
+            spellings: &["نوع الترخيص"],
+        },
+        Label {
+            field: "issuance",
+            spellings: &["تاريخ الترخيص"],
+        },
+        Label {
+            field: "expiry",
+            spellings: &["نهاية الترخيص"],
+        },
+    ];
+
+    #[test]
+    fn labels_match_the_first_words() {
+        let hit = match_label("نوع الترخبص ملاكي", LABELS, 0.25).unwrap();
+        assert_eq!((hit.index, hit.consumed), (0, 2));
+        let hit = match_label(". نهاية الترخيص ١٢", LABELS, 0.25).unwrap();
+        assert_eq!((hit.index, hit.consumed), (2, 3));
+        assert!(match_label("ياسين عصام نوح", LABELS, 0.25).is_none());
+    }
+
+    #[test]
+    fn places_are_taken_from_the_address() {
+        assert_eq!(
+            prefer_words_from("وحدة مرور مرمى عل", "10 ش الثورة مرسى علم - البحر الأحمر", 2),
+            "وحدة مرور مرسى علم"
+        );
+        assert_eq!(
+            prefer_words_from(
+                "وحدة مرور منود",
+                "16 شارع الإخلاص - الشيخ حسن سمنود - الغربية",
+                2
+            ),
+            "وحدة مرور سمنود"
+        );
+    }
+
+    #[test]
+    fn header_lines_are_recognised() {
+        assert!(is_header("جمهورية مصر العربية - وزارة الداخلية"));
+        assert!(is_header("رخصة قيادة"));
+        assert!(!is_header("وحدة مرور سفاجا"));
+        assert!(!is_header("السيد عاطف مروان رأفت"));
+    }
+}

@@ -1,0 +1,241 @@
+//! The back of the vehicle licence (رخصة تسيير, vehicle side): model year, make, model,
+//! chassis number (VIN), engine displacement, engine number, colour, fuel, cylinders,
+//! technical inspection date.
+//!
+//! Layout (documents.md): two columns of labelled rows, values left of their labels; the
+//! chassis and engine numbers are Latin, left to right, read with PP-OCR Latin; the other
+//! numbers are Arabic-Indic digits; the words are snapped to their lists (makes, models,
+//! colours, fuels).
+
+use chrono::Datelike;
+use hawiya_documents::dates;
+use hawiya_documents::vocab::{closest_term, Term, CAR_MAKES, CAR_MODELS, COLOURS, FUELS};
+use hawiya_documents::{vin, Code, FieldIssue};
+use image::RgbImage;
+use serde_json::{json, Value};
+
+use super::{arabic_words, full_date, read_oriented, Label, LicenceCard, LicenceReadParams};
+use crate::error::Result;
+use crate::extraction::Extraction;
+use crate::national_id::rectify::RectifiedCard;
+use crate::national_id::IdModels;
+use crate::worker::Worker;
+
+/// The labels of the vehicle licence back.
+pub const LABELS: &[Label] = &[
+    Label {
+        field: "model_year",
+        spellings: &["سنة الصنع", "سنة الموديل"],
+    },
+    Label {
+        field: "type",
+        spellings: &["الماركة"],
+    },
+    Label {
+        field: "sub_type",
+        spellings: &["الطراز", "الموديل"],
+    },
+    Label {
+        field: "color",
+        spellings: &["اللون"],
+    },
+    Label {
+        field: "fuel",
+        spellings: &["الوقود"],
+    },
+    Label {
+        field: "volume",
+        spellings: &["سعة المحرك", "السعة اللترية"],
+    },
+    Label {
+        field: "cylinder",
+        spellings: &["السلندرات", "عدد السلندرات"],
+    },
+    Label {
+        field: "examination_dt",
+        spellings: &["تاريخ الفحص"],
+    },
+    Label {
+        field: "chasis",
+        spellings: &["رقم الشاسيه", "رقم الشاسية", "رقم الشاسيه"],
+    },
+    Label {
+        field: "motor",
+        spellings: &["رقم الموتور", "رقم المحرك"],
+    },
+];
+
+/// Reads a vehicle licence back.
+pub fn read(
+    worker: &mut Worker,
+    models: &mut IdModels,
+    image: &RgbImage,
+    params: &LicenceReadParams,
+) -> Result<Extraction> {
+    read_oriented(
+        worker,
+        models,
+        image,
+        |w, m, card| read_card_scored(w, m, card, params),
+        |_, labels| labels >= params.min_labels + 3,
+    )
+}
+
+/// Reads an already rectified vehicle licence back.
+pub fn read_card(
+    worker: &mut Worker,
+    models: &mut IdModels,
+    card: &RectifiedCard,
+    params: &LicenceReadParams,
+) -> Result<Extraction> {
+    read_card_scored(worker, models, card, params).map(|(out, _)| out)
+}
+
+/// An engine number: 5 to 20 Latin letters and digits, at least 4 of them digits.
+fn engine_number_ok(t: &str) -> bool {
+    (5..=20).contains(&t.len())
+        && t.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        && t.bytes().filter(|b| b.is_ascii_digit()).count() >= 4
+}
+
+/// Words snapped to `list` (up to `edits` edits), else kept as read.
+fn snapped(raw: &str, list: &[Term], edits: usize) -> String {
+    closest_term(raw, list, edits)
+        .map(|t| t.arabic.to_string())
+        .unwrap_or_else(|| raw.to_string())
+}
+
+pub(crate) fn read_card_scored(
+    worker: &mut Worker,
+    models: &mut IdModels,
+    card: &RectifiedCard,
+    params: &LicenceReadParams,
+) -> Result<(Extraction, usize)> {
+    let mut c = LicenceCard::scan(worker, models, card, params, LABELS, &[])?;
+    let mut out = Extraction::default();
+    let labels = c.labels_found();
+    let year_now = params.today().year() as u32;
+
+    // Numbers in Arabic-Indic digits.
+    let numbers: [(&str, Box<dyn Fn(u32) -> bool>, usize); 3] = [
+        (
+            "model_year",
+            Box::new(move |y| (1900..=year_now + 1).contains(&y)),
+            4,
+        ),
+        ("volume", Box::new(|cc| (50..=20_000).contains(&cc)), 5),
+        ("cylinder", Box::new(|n| (1..=16).contains(&n)), 2),
+    ];
+    for (field, range, max_len) in numbers {
+        let Some(u) = c.labelled(LABELS, field) else {
+            out.push(field, Value::Null).confidence = Some(0.0);
+            continue;
+        };
+        let accept = |t: &str| {
+            !t.is_empty()
+                && t.len() <= max_len
+                && t.bytes().all(|b| b.is_ascii_digit())
+                && !t.starts_with('0')
+                && t.parse::<u32>().is_ok_and(&range)
+        };
+        match c.digit_value(u, 0.3, accept)? {
+            Some((d, region)) if accept(&d.text) => {
+                c.push(&mut out, field, json!(d.text), d.confidence, Some(&region))
+            }
+            other => {
+                let text = other.map(|(d, _)| d.text).unwrap_or_default();
+                out.push(field, Value::Null).confidence = Some(0.0);
+                out.issues.push(
+                    FieldIssue::new(field, &text, Code::BadFieldFormat)
+                        .with_detail("no plausible number read"),
+                );
+            }
+        }
+    }
+
+    // Words, snapped to their lists.
+    for (field, list, edits) in [
+        ("type", CAR_MAKES, 2),
+        ("sub_type", CAR_MODELS, 1),
+        ("color", COLOURS, 1),
+        ("fuel", FUELS, 2),
+    ] {
+        let Some(u) = c.labelled(LABELS, field) else {
+            out.push(field, Value::Null).confidence = Some(0.0);
+            continue;
+        };
+        let raw = arabic_words(&c.units[u].value_text());
+        let value = snapped(&raw, list, edits);
+        let (conf, region) = (c.units[u].confidence, c.units[u].region);
+        c.push(&mut out, field, json!(value), conf, Some(&region));
+    }
+
+    // The inspection date.
+    match c.labelled(LABELS, "examination_dt") {
+        Some(u) => match c.date_value(u)? {
+            Some((text, conf, region)) if full_date(&text) => {
+                let iso = dates::parse_printed_date(&text).map(|d| d.to_iso()).ok();
+                c.push(&mut out, "examination_dt", json!(iso), conf, Some(&region));
+            }
+            other => {
+                out.push("examination_dt", Value::Null).confidence = Some(0.0);
+                out.issues.push(
+                    FieldIssue::new(
+                        "examination_dt",
+                        other.map(|o| o.0).unwrap_or_default(),
+                        Code::BadFieldFormat,
+                    )
+                    .with_detail("no date read"),
+                );
+            }
+        },
+        None => out.push("examination_dt", Value::Null).confidence = Some(0.0),
+    }
+
+    // Latin numbers.
+    match c.labelled(LABELS, "chasis") {
+        Some(u) => {
+            let read = c.latin_value(u, |t| vin::parse(t).is_ok())?;
+            match read {
+                Some((text, conf, region)) => {
+                    let value = match vin::parse(&text) {
+                        Ok(v) => v.value,
+                        Err(e) => {
+                            out.issues.push(
+                                FieldIssue::new("chasis", &text, Code::BadFieldFormat)
+                                    .with_detail(e.to_string()),
+                            );
+                            text
+                        }
+                    };
+                    c.push(&mut out, "chasis", json!(value), conf, Some(&region));
+                }
+                None => out.push("chasis", Value::Null).confidence = Some(0.0),
+            }
+        }
+        None => out.push("chasis", Value::Null).confidence = Some(0.0),
+    }
+    match c.labelled(LABELS, "motor") {
+        Some(u) => match c.latin_value(u, engine_number_ok)? {
+            Some((text, conf, region)) => {
+                c.push(&mut out, "motor", json!(text), conf, Some(&region))
+            }
+            None => out.push("motor", Value::Null).confidence = Some(0.0),
+        },
+        None => out.push("motor", Value::Null).confidence = Some(0.0),
+    }
+    Ok((out, labels))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_numbers_need_digits() {
+        assert!(engine_number_ok("I5414240"));
+        assert!(!engine_number_ok("ABCDEF"));
+        assert!(!engine_number_ok("M85"));
+    }
+}

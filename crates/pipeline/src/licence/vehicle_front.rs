@@ -1,0 +1,207 @@
+//! The front of the vehicle licence (رخصة تسيير, owner side): plate number, licence type,
+//! owner name, nationality, address, issue and expiry dates, traffic unit.
+//!
+//! Layout (documents.md): labelled rows (`رقم اللوحة`, `نوع الترخيص`, `المالك`,
+//! `الجنسية`, `العنوان`, `تاريخ الترخيص`, `نهاية الترخيص`), values left of their labels,
+//! and the traffic unit (`وحدة مرور ...`) unlabelled at the bottom.
+
+use hawiya_documents::dates::DateRole;
+use hawiya_documents::vocab::{closest_term, plate_letter, NATIONALITIES, VEHICLE_LICENCE_TYPES};
+use image::RgbImage;
+use serde_json::{json, Value};
+
+use super::{arabic_words, read_oriented, Label, LicenceCard, LicenceReadParams};
+use crate::error::Result;
+use crate::extraction::Extraction;
+use crate::national_id::front::letters_only;
+use crate::national_id::rectify::RectifiedCard;
+use crate::national_id::{names_fix, IdModels};
+use crate::worker::Worker;
+
+/// The labels of the vehicle licence front.
+pub const LABELS: &[Label] = &[
+    Label {
+        field: "license_number",
+        spellings: &["رقم اللوحة", "رقم اللوحات"],
+    },
+    Label {
+        field: "license_type",
+        spellings: &["نوع الترخيص"],
+    },
+    Label {
+        field: "name",
+        spellings: &["المالك", "اسم المالك"],
+    },
+    Label {
+        field: "nationality",
+        spellings: &["الجنسية"],
+    },
+    Label {
+        field: "address",
+        spellings: &["العنوان"],
+    },
+    Label {
+        field: "issuance",
+        spellings: &["تاريخ الترخيص", "تاريخ التحرير"],
+    },
+    Label {
+        field: "expiry",
+        spellings: &["نهاية الترخيص", "تاريخ الانتهاء"],
+    },
+];
+
+/// Reads a vehicle licence front.
+pub fn read(
+    worker: &mut Worker,
+    models: &mut IdModels,
+    image: &RgbImage,
+    params: &LicenceReadParams,
+) -> Result<Extraction> {
+    read_oriented(
+        worker,
+        models,
+        image,
+        |w, m, card| read_card_scored(w, m, card, params),
+        |_, labels| labels >= params.min_labels + 2,
+    )
+}
+
+/// Reads an already rectified vehicle licence front.
+pub fn read_card(
+    worker: &mut Worker,
+    models: &mut IdModels,
+    card: &RectifiedCard,
+    params: &LicenceReadParams,
+) -> Result<Extraction> {
+    read_card_scored(worker, models, card, params).map(|(out, _)| out)
+}
+
+/// The plate letters among the words after the label, in reading order.
+fn plate_letters(text: &str) -> Vec<char> {
+    let mut letters = Vec::new();
+    for token in text.split_whitespace() {
+        let mapped: Option<Vec<char>> = token.chars().map(plate_letter).collect();
+        match mapped {
+            // Single letters, or letters Tesseract ran together (`طنن`).
+            Some(chars) if chars.len() <= 3 => letters.extend(chars),
+            _ => {}
+        }
+    }
+    letters.truncate(3);
+    letters
+}
+
+pub(crate) fn read_card_scored(
+    worker: &mut Worker,
+    models: &mut IdModels,
+    card: &RectifiedCard,
+    params: &LicenceReadParams,
+) -> Result<(Extraction, usize)> {
+    let mut c = LicenceCard::scan(worker, models, card, params, LABELS, &[])?;
+    let mut out = Extraction::default();
+    let labels = c.labels_found();
+
+    // The plate number: letters from the words, digits from the digit recogniser (the
+    // leftmost ink, the digits being printed after the letters).
+    match c.labelled(LABELS, "license_number") {
+        Some(u) => {
+            let letters = plate_letters(&c.units[u].value_text());
+            let digits = c.number_prefix(u, 1, 4)?;
+            let text = match &digits {
+                Some((d, _, _)) => {
+                    let mut parts: Vec<String> = letters.iter().map(|l| l.to_string()).collect();
+                    parts.push(d.clone());
+                    parts.join(" ")
+                }
+                None => letters
+                    .iter()
+                    .map(|l| l.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            };
+            let conf = digits
+                .as_ref()
+                .map_or(0.0, |d| d.1)
+                .min(c.units[u].confidence.max(0.3));
+            let region = c.units[u].region;
+            c.push(&mut out, "license_number", json!(text), conf, Some(&region));
+        }
+        None => out.push("license_number", Value::Null).confidence = Some(0.0),
+    }
+
+    for field in ["license_type", "name", "nationality"] {
+        let Some(u) = c.labelled(LABELS, field) else {
+            out.push(field, Value::Null).confidence = Some(0.0);
+            continue;
+        };
+        let raw = letters_only(&c.units[u].value_text());
+        let value = match field {
+            "license_type" => closest_term(&raw, VEHICLE_LICENCE_TYPES, 2)
+                .map(|t| t.arabic.to_string())
+                .unwrap_or(raw),
+            "nationality" => closest_term(&raw, NATIONALITIES, 2)
+                .map(|t| t.arabic.to_string())
+                .unwrap_or(raw),
+            _ => names_fix(&raw),
+        };
+        let (conf, region) = (c.units[u].confidence, c.units[u].region);
+        c.push(&mut out, field, json!(value), conf, Some(&region));
+    }
+    match c.labelled(LABELS, "address") {
+        Some(u) => {
+            let (text, conf, region) = c.address_value(u)?;
+            c.push(&mut out, "address", json!(text), conf, Some(&region));
+        }
+        None => out.push("address", Value::Null).confidence = Some(0.0),
+    }
+    c.push_date(
+        &mut out,
+        LABELS,
+        "issuance",
+        DateRole::Release,
+        Some(("expiry", false)),
+    )?;
+    c.push_date(
+        &mut out,
+        LABELS,
+        "expiry",
+        DateRole::Expiry,
+        Some(("issuance", true)),
+    )?;
+
+    let unit = c
+        .units
+        .iter()
+        .filter(|u| u.label.is_none() && super::starts_with_word(&u.text, "وحدة"))
+        .max_by(|a, b| a.region.cy().total_cmp(&b.region.cy()))
+        .cloned();
+    match unit {
+        Some(u) => {
+            let mut text = super::traffic_line(&arabic_words(&u.text), "وحدة");
+            if let Some(address) = out.get_str("address") {
+                text = super::prefer_words_from(&text, address, 2);
+            }
+            c.push(
+                &mut out,
+                "traffic_unit",
+                json!(text),
+                u.confidence,
+                Some(&u.region),
+            );
+        }
+        None => out.push("traffic_unit", Value::Null).confidence = Some(0.0),
+    }
+    Ok((out, labels))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plate_letters_come_single_or_joined() {
+        assert_eq!(plate_letters("ط ن ن ١٢"), vec!['ط', 'ن', 'ن']);
+        assert_eq!(plate_letters("طنن"), vec!['ط', 'ن', 'ن']);
+        assert_eq!(plate_letters("ا ي"), vec!['أ', 'ى']);
+    }
+}
