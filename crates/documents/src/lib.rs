@@ -6,6 +6,7 @@
 //! - [`fuzzy`]: edit distance.
 //! - [`vocab`]: closed word lists (gender, religion, marital status, fuels, makes...).
 //! - [`governorates`]: governorate codes and names.
+//! - [`cross`]: checks across the documents of one transaction (owner name vs ID card).
 //! - [`dates`]: dates as printed on documents, and their validations.
 //! - [`id_number`]: the 14-digit national ID number.
 //! - [`mrz`]: ICAO 9303 machine readable zones, with check-digit-driven correction.
@@ -15,6 +16,7 @@
 
 pub mod arabic;
 pub mod codes;
+pub mod cross;
 pub mod dates;
 pub mod digits;
 pub mod fuzzy;

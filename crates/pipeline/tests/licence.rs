@@ -142,8 +142,15 @@ fn survey() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(11);
-    let Some((misses, compared)) = read_all(kind, &samples(kind, Difficulty::Normal, seed, n))
-    else {
+    let from: usize = std::env::var("LICENCE_FROM")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let set: Vec<Sample> = samples(kind, Difficulty::Normal, seed, n)
+        .into_iter()
+        .skip(from)
+        .collect();
+    let Some((misses, compared)) = read_all(kind, &set) else {
         return;
     };
     for m in &misses {

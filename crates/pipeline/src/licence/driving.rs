@@ -148,13 +148,15 @@ pub(crate) fn read_card_scored(
                 && !is_header(&u.text)
                 && letters_only(&u.text).split_whitespace().count() >= 2
         })
-        .max_by(|a, b| a.region.width().total_cmp(&b.region.width()))
+        // The lowest such line: the header is at the top, the name just above the
+        // labelled rows (with the Latin name between).
+        .max_by(|a, b| a.region.cy().total_cmp(&b.region.cy()))
         .cloned();
     match &name {
         Some(u) => c.push(
             &mut out,
             "NameArabic",
-            json!(names_fix(&letters_only(&u.text))),
+            json!(super::join_abd(&names_fix(&letters_only(&u.text)))),
             u.confidence,
             Some(&u.region),
         ),

@@ -22,6 +22,7 @@ pub mod vehicle_front;
 use hawiya_documents::arabic::{is_arabic_letter, normalize_for_matching};
 use hawiya_documents::dates::{self, DateRole};
 use hawiya_documents::fuzzy::levenshtein;
+use hawiya_documents::vocab::plate_letter;
 use hawiya_documents::{id_number, FieldIssue};
 use image::RgbImage;
 use serde_json::{json, Value};
@@ -32,6 +33,7 @@ use crate::extraction::Extraction;
 use crate::national_id::layout::{ink_mask, ink_segments, CardBox};
 use crate::national_id::rectify::RectifiedCard;
 use crate::national_id::{locate, turned_180, CardReader, IdModels, IdNumberRead, IdReadParams};
+use crate::ocr::tesseract::{PageSegMode, TessLang};
 use crate::ocr::text_recognize::{recognize_crops, TextRecognizeParams};
 use crate::worker::Worker;
 
@@ -160,9 +162,10 @@ pub(crate) fn is_header(text: &str) -> bool {
         .iter()
         .filter(|w| {
             let k = normalize_for_matching(w);
-            HEADER_WORDS
-                .iter()
-                .any(|h| levenshtein(&k, &normalize_for_matching(h)) <= 1)
+            HEADER_WORDS.iter().any(|h| {
+                let limit = if h.chars().count() >= 5 { 2 } else { 1 };
+                levenshtein(&k, &normalize_for_matching(h)) <= limit
+            })
         })
         .count();
     header * 2 > words.len() && !text.contains("وحدة") && !text.contains("إدارة")
@@ -293,11 +296,16 @@ impl<'a> LicenceCard<'a> {
                 latin_confidence,
                 label: None,
             };
-            if !unit.is_latin() {
-                let read = r.arabic(&region)?;
+            // Latin groups too: a VIN printed up to its label reads as one Latin group.
+            let read = r.arabic(&region)?;
+            let label = match_label(&read.text, labels, params.label_tolerance);
+            if !unit.is_latin() || label.is_some() {
                 unit.text = read.text;
                 unit.confidence = read.confidence;
-                unit.label = match_label(&unit.text, labels, params.label_tolerance);
+                unit.label = label;
+                if label.is_some() {
+                    unit.latin_confidence = 0.0;
+                }
             }
             units.push(unit);
         }
@@ -380,6 +388,117 @@ impl<'a> LicenceCard<'a> {
             .collect();
         out.push(region);
         out
+    }
+
+    /// One Arabic letter alone (Tesseract `ara`, single-character mode), as a plate
+    /// letter.
+    fn plate_letter_at(&mut self, region: &CardBox) -> Result<Option<char>> {
+        let pad = region.height() * 0.5;
+        let g = region.grown(pad, pad * 0.5);
+        let (w, h) = (
+            g.width().round().max(1.0) as u32,
+            g.height().round().max(1.0) as u32,
+        );
+        let Some(crop) = crate::geometry::perspective_crop(&self.r.card.image, &g.quad(), w, h)
+        else {
+            return Ok(None);
+        };
+        let tess = self
+            .r
+            .worker
+            .tesseract()
+            .map_err(PipelineError::inference)?;
+        let line = tess
+            .recognize_line(&crop, TessLang::Ara, PageSegMode::PsmSingleChar, None)
+            .map_err(PipelineError::inference)?;
+        let mut chars = line.text.chars().filter(|c| !c.is_whitespace());
+        Ok(match (chars.next(), chars.next()) {
+            (Some(c), None) => plate_letter(c),
+            _ => None,
+        })
+    }
+
+    /// The plate letters between the number (ending at `after`) and the label: one ink
+    /// segment per letter, each read alone; in reading order (right to left).
+    pub fn plate_letters_after(&mut self, unit: usize, after: f32) -> Result<Vec<char>> {
+        let region = self.value_region(unit);
+        let segs = ink_segments(&self.r.card.image, &region.grown(4.0, 2.0), 0.3);
+        let mut letters = Vec::new();
+        for seg in segs.iter().filter(|s| s.x0 > after - 1.0) {
+            if seg.width() > 1.6 * region.height() {
+                break;
+            }
+            match self.plate_letter_at(seg)? {
+                Some(l) => letters.push(l),
+                None => break,
+            }
+            if letters.len() == 3 {
+                break;
+            }
+        }
+        letters.reverse();
+        Ok(letters)
+    }
+
+    /// The digits of `region` read again from its crop stretched to twice its width:
+    /// Arabic-Indic zeros are dots, and two in a row can merge into one in a line read
+    /// (`١٦٠٠` read `160`); stretched, they lie further apart.
+    fn digits_stretched(&mut self, region: &CardBox) -> Result<String> {
+        let quad = region.quad();
+        let Some(crop) = crate::digits::crop_digit_line(
+            &self.r.card.image,
+            &quad,
+            &self.params.id.digit_crops[0],
+        ) else {
+            return Ok(String::new());
+        };
+        let (w, h) = crop.image.dimensions();
+        let wide = image::imageops::resize(
+            &crop.image,
+            w * 7 / 5,
+            h,
+            image::imageops::FilterType::Triangle,
+        );
+        let read = self
+            .r
+            .models
+            .digits
+            .recognize_prepared(&[crate::digits::prepare_input(&wide)])
+            .map_err(PipelineError::inference)?
+            .pop()
+            .unwrap_or_default();
+        if std::env::var_os("HAWIYA_LICENCE_DEBUG").is_some() {
+            eprintln!("  stretched {:?} {:.2}", read.text, read.confidence);
+        }
+        Ok(if read.confidence > 0.8 {
+            read.text
+        } else {
+            String::new()
+        })
+    }
+
+    /// A short number left of the label: the line read, or the stretched read when it is
+    /// the line read with one digit doubled (merged zeros), both passing `accept`.
+    pub fn number_value(
+        &mut self,
+        unit: usize,
+        accept: impl Fn(&str) -> bool + Copy,
+    ) -> Result<Option<(DigitRead, CardBox)>> {
+        let Some((mut read, region)) = self.digit_value(unit, 0.3, accept)? else {
+            return Ok(None);
+        };
+        if accept(&read.text) {
+            let by_seg = self.digits_stretched(&region)?;
+            let doubled = by_seg.len() == read.text.len() + 1
+                && (0..by_seg.len().saturating_sub(1)).any(|i| {
+                    by_seg.as_bytes()[i] == by_seg.as_bytes()[i + 1]
+                        && format!("{}{}", &by_seg[..i], &by_seg[i + 1..]) == read.text
+                });
+            if doubled && accept(&by_seg) {
+                read.text = by_seg;
+            }
+        }
+        Ok(Some((read, region)))
     }
 
     /// Reads digits left of the label of `unit` until `accept` takes a read (else the
@@ -503,17 +622,26 @@ impl<'a> LicenceCard<'a> {
         let inside = self.value_candidates(unit, 2.0);
         regions.extend(inside.iter().take(inside.len().saturating_sub(1)));
         let reads = latin_reads(&mut self.r, &regions)?;
+        // Of the reads that pass, the longest (a shorter one is a cut prefix), then the
+        // surest; else the surest read.
+        let mut passed: Option<(String, f32, CardBox)> = None;
         let mut best: Option<(String, f32, CardBox)> = None;
         for ((text, conf), region) in reads.into_iter().zip(regions) {
             let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
             if accept(&text) {
-                return Ok(Some((text, conf, region)));
+                let better = passed.as_ref().is_none_or(|p| {
+                    text.len() > p.0.len() || (text.len() == p.0.len() && conf > p.1)
+                });
+                if better {
+                    passed = Some((text, conf, region));
+                }
+                continue;
             }
             if !text.is_empty() && best.as_ref().is_none_or(|b| conf > b.1) {
                 best = Some((text, conf, region));
             }
         }
-        Ok(best)
+        Ok(passed.or(best))
     }
 
     /// A house number then words, left of the label (addresses): the ink segment just
@@ -572,6 +700,9 @@ impl<'a> LicenceCard<'a> {
                     }
                 }
             }
+            // The number was read by the digit recogniser: digits Tesseract saw at the
+            // start of the rest are a piece of it.
+            let words = words.trim_start_matches(|c: char| c.is_ascii_digit() || c == ' ');
             let text = format!("{} {}", d.text, words).trim().to_string();
             return Ok((text, read.confidence.min(d.confidence), u.region));
         }
@@ -710,6 +841,24 @@ pub(crate) fn prefer_words_from(text: &str, source: &str, max_edits: usize) -> S
     }
 }
 
+/// A name as registries write it: `عبد` joined to the name after it (`عبدالعزيز`).
+pub(crate) fn join_abd(name: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut pending = false;
+    for w in name.split_whitespace() {
+        if pending {
+            if let Some(last) = out.last_mut() {
+                last.push_str(w);
+            }
+            pending = false;
+            continue;
+        }
+        out.push(w.to_string());
+        pending = w == "عبد";
+    }
+    out.join(" ")
+}
+
 /// A whole `yyyy/mm/dd` date (cards print months and days with two digits: a shorter
 /// read is a cut one).
 pub(crate) fn full_date(t: &str) -> bool {
@@ -759,23 +908,45 @@ pub(crate) fn read_oriented(
     read_card: impl Fn(&mut Worker, &mut IdModels, &RectifiedCard) -> Result<(Extraction, usize)>,
     good: impl Fn(&Extraction, usize) -> bool,
 ) -> Result<Extraction> {
-    let (card, info) = match locate(models, image) {
-        Ok(found) => found,
+    let (card, info, learned) = match locate(models, image) {
+        Ok((card, info)) => (card, info, true),
         // The learned locator was trained on ID cards: on a licence its corner evidence
         // can stay under the bar where the outline is plain. The classical finder then.
-        Err(e) => classical_locate(image).ok_or(e)?,
+        Err(e) => {
+            let (card, info) = classical_locate(image).ok_or(e)?;
+            (card, info, false)
+        }
     };
-    let (mut out, score) = read_card(worker, models, &card)?;
-    if !good(&out, score) {
-        if let Some(turned) = turned_180(&card) {
-            let (other, other_score) = read_card(worker, models, &turned)?;
-            if other_score > score || (good(&other, other_score) && other_score >= score) {
-                out = other;
+    let mut best = read_card(worker, models, &card)?;
+    let mut best_info = info;
+    if good(&best.0, best.1) {
+        best.0.extra.insert("card".into(), best_info);
+        return Ok(best.0);
+    }
+    // Not trustworthy: the card turned 180 degrees, then (when the learned locator
+    // found it) the classical finder's outline both ways; the reading with the most
+    // labels wins.
+    let mut cards = vec![(turned_180(&card), best_info.clone())];
+    if learned {
+        if let Some((c2, i2)) = classical_locate(image) {
+            cards.push((turned_180(&c2), i2.clone()));
+            cards.insert(1, (Some(c2), i2));
+        }
+    }
+    for (candidate, info) in cards {
+        let Some(candidate) = candidate else { continue };
+        let other = read_card(worker, models, &candidate)?;
+        let better = other.1 > best.1 || (good(&other.0, other.1) && other.1 >= best.1);
+        if better {
+            best = other;
+            best_info = info;
+            if good(&best.0, best.1) {
+                break;
             }
         }
     }
-    out.extra.insert("card".into(), info);
-    Ok(out)
+    best.0.extra.insert("card".into(), best_info);
+    Ok(best.0)
 }
 
 /// The card found by the classical (edge and shape) finder alone.
@@ -854,6 +1025,12 @@ mod tests {
             ),
             "وحدة مرور سمنود"
         );
+    }
+
+    #[test]
+    fn abd_joins_the_next_name() {
+        assert_eq!(join_abd("مختار عبد الرحيم تامر"), "مختار عبدالرحيم تامر");
+        assert_eq!(join_abd("عبد"), "عبد");
     }
 
     #[test]

@@ -139,7 +139,7 @@ pub(crate) fn read_card_scored(
                 && !t.starts_with('0')
                 && t.parse::<u32>().is_ok_and(&range)
         };
-        match c.digit_value(u, 0.3, accept)? {
+        match c.number_value(u, accept)? {
             Some((d, region)) if accept(&d.text) => {
                 c.push(&mut out, field, json!(d.text), d.confidence, Some(&region))
             }
@@ -193,37 +193,59 @@ pub(crate) fn read_card_scored(
         None => out.push("examination_dt", Value::Null).confidence = Some(0.0),
     }
 
-    // Latin numbers.
-    match c.labelled(LABELS, "chasis") {
-        Some(u) => {
-            let read = c.latin_value(u, |t| vin::parse(t).is_ok())?;
-            match read {
-                Some((text, conf, region)) => {
-                    let value = match vin::parse(&text) {
-                        Ok(v) => v.value,
-                        Err(e) => {
-                            out.issues.push(
-                                FieldIssue::new("chasis", &text, Code::BadFieldFormat)
-                                    .with_detail(e.to_string()),
-                            );
-                            text
-                        }
-                    };
-                    c.push(&mut out, "chasis", json!(value), conf, Some(&region));
-                }
-                None => out.push("chasis", Value::Null).confidence = Some(0.0),
-            }
-        }
-        None => out.push("chasis", Value::Null).confidence = Some(0.0),
-    }
-    match c.labelled(LABELS, "motor") {
-        Some(u) => match c.latin_value(u, engine_number_ok)? {
+    // Latin numbers: by their label, else by their form among the Latin groups.
+    let vin_ok = |t: &str| vin::parse(t).is_ok();
+    let by_form = |c: &LicenceCard, ok: &dyn Fn(&str) -> bool| {
+        c.units
+            .iter()
+            .filter(|u| u.is_latin())
+            .map(|u| {
+                let t: String = u.latin.chars().filter(|c| !c.is_whitespace()).collect();
+                (t, u.latin_confidence, u.region)
+            })
+            .find(|(t, _, _)| ok(t))
+    };
+    let motor_ok = |t: &str| engine_number_ok(t) && !vin_ok(t);
+    // A read that passes its form wins; then a Latin group of that form anywhere; then
+    // the label's read as it is (flagged).
+    let labelled_read = |c: &mut LicenceCard, field: &str, ok: &dyn Fn(&str) -> bool| match c
+        .labelled(LABELS, field)
+    {
+        Some(u) => c.latin_value(u, ok),
+        None => Ok(None),
+    };
+    for (field, ok) in [
+        ("chasis", &vin_ok as &dyn Fn(&str) -> bool),
+        ("motor", &motor_ok as &dyn Fn(&str) -> bool),
+    ] {
+        let read = labelled_read(&mut c, field, ok)?;
+        let read = match read {
+            Some(r) if ok(&r.0) => Some(r),
+            other => by_form(&c, ok).or(other),
+        };
+        match read {
             Some((text, conf, region)) => {
-                c.push(&mut out, "motor", json!(text), conf, Some(&region))
+                let value = if field == "chasis" {
+                    vin::parse(&text).map(|v| v.value).ok()
+                } else {
+                    Some(text.clone()).filter(|t| engine_number_ok(t))
+                };
+                if value.is_none() {
+                    out.issues.push(
+                        FieldIssue::new(field, &text, Code::BadFieldFormat).with_detail(
+                            if field == "chasis" {
+                                "not a 17-character VIN"
+                            } else {
+                                "not an engine number"
+                            },
+                        ),
+                    );
+                }
+                let value = value.unwrap_or(text);
+                c.push(&mut out, field, json!(value), conf, Some(&region));
             }
-            None => out.push("motor", Value::Null).confidence = Some(0.0),
-        },
-        None => out.push("motor", Value::Null).confidence = Some(0.0),
+            None => out.push(field, Value::Null).confidence = Some(0.0),
+        }
     }
     Ok((out, labels))
 }

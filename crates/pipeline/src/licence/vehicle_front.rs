@@ -105,8 +105,14 @@ pub(crate) fn read_card_scored(
     // leftmost ink, the digits being printed after the letters).
     match c.labelled(LABELS, "license_number") {
         Some(u) => {
-            let letters = plate_letters(&c.units[u].value_text());
             let digits = c.number_prefix(u, 1, 4)?;
+            let mut letters = plate_letters(&c.units[u].value_text());
+            if let Some((_, _, region)) = &digits {
+                let alone = c.plate_letters_after(u, region.x1)?;
+                if alone.len() >= 2 && alone.len() >= letters.len() {
+                    letters = alone;
+                }
+            }
             let text = match &digits {
                 Some((d, _, _)) => {
                     let mut parts: Vec<String> = letters.iter().map(|l| l.to_string()).collect();
@@ -142,7 +148,7 @@ pub(crate) fn read_card_scored(
             "nationality" => closest_term(&raw, NATIONALITIES, 2)
                 .map(|t| t.arabic.to_string())
                 .unwrap_or(raw),
-            _ => names_fix(&raw),
+            _ => super::join_abd(&names_fix(&raw)),
         };
         let (conf, region) = (c.units[u].confidence, c.units[u].region);
         c.push(&mut out, field, json!(value), conf, Some(&region));

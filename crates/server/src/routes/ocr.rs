@@ -113,11 +113,17 @@ async fn run(
             let image = input.image("image")?;
             let limits = state.image_limits();
             let options = state.read_options();
-            let extraction = infer(state, "image", move |w| {
+            let mut extraction = infer(state, "image", move |w| {
                 readers::read_document(w, kind, &image, &limits, &options)
             })
             .await
             .map_err(|e| e.with_data(data.clone()))?;
+            if kind == hawiya_pipeline::DocumentKind::CarLicenseFront {
+                // 3102: the owner is not the holder of this transaction's ID card.
+                owner_name_check(state, auth, &tx, &mut extraction)
+                    .await
+                    .map_err(|e| e.with_data(data.clone()))?;
+            }
             state
                 .store
                 .record_step(
@@ -375,6 +381,31 @@ fn key_fields(kind: hawiya_pipeline::DocumentKind) -> &'static [&'static str] {
         CarLicenseBack => &["chasis"],
         LicensePlate => &["result"],
     }
+}
+
+/// Compares the vehicle licence owner's `name` with the `name` of a completed `id_front`
+/// step of the same transaction (api.md: 3102); nothing when either is missing.
+async fn owner_name_check(
+    state: &AppState,
+    auth: &AuthContext,
+    tx: &str,
+    extraction: &mut Extraction,
+) -> Result<(), ApiError> {
+    let Some(owner) = extraction.get_str("name").map(str::to_string) else {
+        return Ok(());
+    };
+    let id_front = state
+        .store
+        .get_step(&auth.tenant.id, tx, hawiya_pipeline::DocumentKind::IdFront.step())
+        .await
+        .map_err(store_error)?;
+    let id_name = id_front.as_ref().and_then(|s| s.fields["name"].as_str());
+    if let Some(issue) = id_name
+        .and_then(|id_name| hawiya_documents::cross::check_owner_name(id_name, &owner, "name"))
+    {
+        extraction.issues.push(issue);
+    }
+    Ok(())
 }
 
 /// Values by field name, as kept in the transaction.
