@@ -9,7 +9,9 @@
 
 use hawiya_documents::dates::DateRole;
 use hawiya_documents::fuzzy::levenshtein;
-use hawiya_documents::vocab::{closest_term, DRIVING_LICENCE_TYPES, NATIONALITIES};
+use hawiya_documents::vocab::{
+    closest_term, closest_term_with, ClosestWordParams, DRIVING_LICENCE_TYPES, NATIONALITIES,
+};
 use hawiya_documents::{governorates, id_number, Code, FieldIssue};
 use image::RgbImage;
 use serde_json::{json, Value};
@@ -146,6 +148,8 @@ pub(crate) fn read_card_scored(
                 && !u.is_latin()
                 && u.region.cy() < top_of_labels
                 && !is_header(&u.text)
+                && !starts_with_word(&u.text, "وحدة")
+                && !starts_with_word(&u.text, "إدارة")
                 && letters_only(&u.text).split_whitespace().count() >= 2
         })
         // The lowest such line: the header is at the top, the name just above the
@@ -206,11 +210,19 @@ pub(crate) fn read_card_scored(
             continue;
         };
         let unit = &c.units[u];
-        let raw = letters_only(&unit.value_text());
+        let raw = letters_only(&c.value_words(u));
         let value = match field {
-            "NationalityArabic" => closest_term(&raw, NATIONALITIES, 2)
-                .map(|t| t.arabic.to_string())
-                .unwrap_or(raw),
+            // `مصرىي` is as near `مصري` as `مصرية`: the licence's usual word wins.
+            "NationalityArabic" => closest_term_with(
+                &raw,
+                NATIONALITIES,
+                &ClosestWordParams {
+                    max_distance: 2,
+                    refuse_ties: false,
+                },
+            )
+            .map(|t| t.arabic.to_string())
+            .unwrap_or(raw),
             "LicenseType" => closest_term(&raw, DRIVING_LICENCE_TYPES, 3)
                 .map(|t| t.arabic.to_string())
                 .unwrap_or(raw),

@@ -371,6 +371,28 @@ impl<'a> LicenceCard<'a> {
         }
     }
 
+    /// The words of the value: after the label in the unit, else (the ink search split
+    /// them apart) the words of the unlabelled groups left of it on its line.
+    pub fn value_words(&self, unit: usize) -> String {
+        let own = self.units[unit].value_text();
+        if !own.trim().is_empty() {
+            return own;
+        }
+        let region = self.value_region(unit);
+        let mut left: Vec<&Unit> = self
+            .units
+            .iter()
+            .filter(|u| u.label.is_none() && u.region.x1 <= self.units[unit].region.x0 + 2.0)
+            .filter(|u| u.region.x0 >= region.x0 - 1.0 && u.same_line(&region))
+            .collect();
+        // Reading order: right to left.
+        left.sort_by(|a, b| b.region.x1.total_cmp(&a.region.x1));
+        left.iter()
+            .map(|u| u.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     /// Regions left of the label: from the leftmost ink segment growing rightwards
     /// (never the rightmost segment, which is the label), at least `min_aspect` times as
     /// wide as tall, then the whole region.
@@ -440,45 +462,45 @@ impl<'a> LicenceCard<'a> {
         Ok(letters)
     }
 
-    /// The digits of `region` read again from its crop stretched to twice its width:
-    /// Arabic-Indic zeros are dots, and two in a row can merge into one in a line read
-    /// (`١٦٠٠` read `160`); stretched, they lie further apart.
-    fn digits_stretched(&mut self, region: &CardBox) -> Result<String> {
-        let quad = region.quad();
-        let Some(crop) = crate::digits::crop_digit_line(
-            &self.r.card.image,
-            &quad,
-            &self.params.id.digit_crops[0],
-        ) else {
-            return Ok(String::new());
-        };
-        let (w, h) = crop.image.dimensions();
-        let wide = image::imageops::resize(
-            &crop.image,
-            w * 7 / 5,
-            h,
-            image::imageops::FilterType::Triangle,
-        );
-        let read = self
-            .r
-            .models
-            .digits
-            .recognize_prepared(&[crate::digits::prepare_input(&wide)])
-            .map_err(PipelineError::inference)?
-            .pop()
-            .unwrap_or_default();
-        if std::env::var_os("HAWIYA_LICENCE_DEBUG").is_some() {
-            eprintln!("  stretched {:?} {:.2}", read.text, read.confidence);
+    /// True when the ink left of the label holds one more Arabic-Indic zero (a small dot)
+    /// right after the read's last zero than the read has: the ink groups are walked from
+    /// the left, one per digit of the read, a zero matching a dot, a digit a larger group.
+    fn zero_merged(&self, unit: usize, read: &str) -> bool {
+        let image = &self.r.card.image;
+        let region = self.value_region(unit).grown(4.0, 2.0);
+        let segs = ink_segments(image, &region, 0.12);
+        let band = segs.first().map_or(0.0, |s| s.height());
+        if band < 4.0 {
+            return false;
         }
-        Ok(if read.confidence > 0.8 {
-            read.text
-        } else {
-            String::new()
-        })
+        let dot: Vec<bool> = segs
+            .iter()
+            .map(|seg| {
+                let (w, h) = (
+                    seg.width().round().max(1.0) as u32,
+                    seg.height().round().max(1.0) as u32,
+                );
+                let Some(c) = crate::geometry::perspective_crop(image, &seg.quad(), w, h) else {
+                    return false;
+                };
+                let gray = image::imageops::grayscale(&c);
+                crate::digits::ink_bounds(&gray).is_some_and(|(x0, y0, x1, y1)| {
+                    let (bw, bh) = ((x1 - x0) as f32, (y1 - y0) as f32);
+                    bh < 0.45 * band && bw < 0.45 * band
+                })
+            })
+            .collect();
+        let mut i = 0;
+        for ch in read.chars() {
+            match dot.get(i) {
+                Some(&d) if d == (ch == '0') => i += 1,
+                _ => return false,
+            }
+        }
+        read.ends_with('0') && dot.get(i) == Some(&true)
     }
 
-    /// A short number left of the label: the line read, or the stretched read when it is
-    /// the line read with one digit doubled (merged zeros), both passing `accept`.
+    /// A short number left of the label (the line read, its merged zeros restored).
     pub fn number_value(
         &mut self,
         unit: usize,
@@ -487,15 +509,13 @@ impl<'a> LicenceCard<'a> {
         let Some((mut read, region)) = self.digit_value(unit, 0.3, accept)? else {
             return Ok(None);
         };
-        if accept(&read.text) {
-            let by_seg = self.digits_stretched(&region)?;
-            let doubled = by_seg.len() == read.text.len() + 1
-                && (0..by_seg.len().saturating_sub(1)).any(|i| {
-                    by_seg.as_bytes()[i] == by_seg.as_bytes()[i + 1]
-                        && format!("{}{}", &by_seg[..i], &by_seg[i + 1..]) == read.text
-                });
-            if doubled && accept(&by_seg) {
-                read.text = by_seg;
+        // Two zeros in a row are two dots close together, which the line read can merge
+        // (`١٥٠٠` read `150`): the run of zeros ending the read is made as long as the
+        // dots counted on the line.
+        if accept(&read.text) && read.text.ends_with('0') && self.zero_merged(unit, &read.text) {
+            let longer = format!("{}0", read.text);
+            if accept(&longer) {
+                read.text = longer;
             }
         }
         Ok(Some((read, region)))
@@ -649,7 +669,7 @@ impl<'a> LicenceCard<'a> {
     /// number, the rest to Tesseract; otherwise the unit's words after the label.
     pub fn address_value(&mut self, unit: usize) -> Result<(String, f32, CardBox)> {
         let u = self.units[unit].clone();
-        let plain = crate::national_id::front::clean_address(&u.value_text());
+        let plain = crate::national_id::front::clean_address(&self.value_words(unit));
         let segs = ink_segments(
             &self.r.card.image,
             &self.value_region(unit).grown(4.0, 2.0),
@@ -702,7 +722,20 @@ impl<'a> LicenceCard<'a> {
             }
             // The number was read by the digit recogniser: digits Tesseract saw at the
             // start of the rest are a piece of it.
+            // An Arabic-Indic one left over reads as alef: `ا ش`, `اش` for `ش`.
             let words = words.trim_start_matches(|c: char| c.is_ascii_digit() || c == ' ');
+            let mut toks: Vec<&str> = words.split_whitespace().collect();
+            if toks.first() == Some(&"ا") {
+                toks.remove(0);
+            }
+            if let Some(first) = toks.first_mut() {
+                if let Some(rest) = first.strip_prefix('ا') {
+                    if rest == "ش" || rest == "شارع" {
+                        *first = rest;
+                    }
+                }
+            }
+            let words = toks.join(" ");
             let text = format!("{} {}", d.text, words).trim().to_string();
             return Ok((text, read.confidence.min(d.confidence), u.region));
         }

@@ -118,16 +118,13 @@ pub(crate) fn read_card_scored(
     let year_now = params.today().year() as u32;
 
     // Numbers in Arabic-Indic digits.
-    let numbers: [(&str, Box<dyn Fn(u32) -> bool>, usize); 3] = [
-        (
-            "model_year",
-            Box::new(move |y| (1900..=year_now + 1).contains(&y)),
-            4,
-        ),
-        ("volume", Box::new(|cc| (50..=20_000).contains(&cc)), 5),
-        ("cylinder", Box::new(|n| (1..=16).contains(&n)), 2),
+    // (field, smallest, largest, most digits)
+    let numbers = [
+        ("model_year", 1900, year_now + 1, 4),
+        ("volume", 50, 20_000, 5),
+        ("cylinder", 1, 16, 2),
     ];
-    for (field, range, max_len) in numbers {
+    for (field, lo, hi, max_len) in numbers {
         let Some(u) = c.labelled(LABELS, field) else {
             out.push(field, Value::Null).confidence = Some(0.0);
             continue;
@@ -137,7 +134,7 @@ pub(crate) fn read_card_scored(
                 && t.len() <= max_len
                 && t.bytes().all(|b| b.is_ascii_digit())
                 && !t.starts_with('0')
-                && t.parse::<u32>().is_ok_and(&range)
+                && t.parse::<u32>().is_ok_and(|v| (lo..=hi).contains(&v))
         };
         match c.number_value(u, accept)? {
             Some((d, region)) if accept(&d.text) => {
@@ -165,7 +162,7 @@ pub(crate) fn read_card_scored(
             out.push(field, Value::Null).confidence = Some(0.0);
             continue;
         };
-        let raw = arabic_words(&c.units[u].value_text());
+        let raw = arabic_words(&c.value_words(u));
         let value = snapped(&raw, list, edits);
         let (conf, region) = (c.units[u].confidence, c.units[u].region);
         c.push(&mut out, field, json!(value), conf, Some(&region));

@@ -6,7 +6,10 @@
 //! and the traffic unit (`وحدة مرور ...`) unlabelled at the bottom.
 
 use hawiya_documents::dates::DateRole;
-use hawiya_documents::vocab::{closest_term, plate_letter, NATIONALITIES, VEHICLE_LICENCE_TYPES};
+use hawiya_documents::vocab::{
+    closest_term, closest_term_with, plate_letter, ClosestWordParams, NATIONALITIES,
+    VEHICLE_LICENCE_TYPES,
+};
 use image::RgbImage;
 use serde_json::{json, Value};
 
@@ -140,14 +143,22 @@ pub(crate) fn read_card_scored(
             out.push(field, Value::Null).confidence = Some(0.0);
             continue;
         };
-        let raw = letters_only(&c.units[u].value_text());
+        let raw = letters_only(&c.value_words(u));
         let value = match field {
             "license_type" => closest_term(&raw, VEHICLE_LICENCE_TYPES, 2)
                 .map(|t| t.arabic.to_string())
                 .unwrap_or(raw),
-            "nationality" => closest_term(&raw, NATIONALITIES, 2)
-                .map(|t| t.arabic.to_string())
-                .unwrap_or(raw),
+            // `مصرىي` is as near `مصري` as `مصرية`: the licence's usual word wins.
+            "nationality" => closest_term_with(
+                &raw,
+                NATIONALITIES,
+                &ClosestWordParams {
+                    max_distance: 2,
+                    refuse_ties: false,
+                },
+            )
+            .map(|t| t.arabic.to_string())
+            .unwrap_or(raw),
             _ => super::join_abd(&names_fix(&raw)),
         };
         let (conf, region) = (c.units[u].confidence, c.units[u].region);
