@@ -930,6 +930,26 @@ impl PlateNumber {
             digits: format!("{first}{rest}"),
         }
     }
+    /// A plate's number: mostly the governorate rules, sometimes the shorter numbers
+    /// real plates also carry (1-4 digits, 1-3 letters). Plate kinds only.
+    fn random_plate(rng: &mut ChaCha8Rng) -> PlateNumber {
+        if rng.gen_bool(0.7) {
+            return PlateNumber::random(rng);
+        }
+        let nd = rng.gen_range(1..=4);
+        let nl = rng.gen_range(1..=3);
+        let letters = (0..nl)
+            .map(|_| *data::PLATE_LETTERS.choose(rng).expect("letters"))
+            .collect();
+        let first = rng.gen_range(1..=9);
+        let rest: String = (1..nd)
+            .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))
+            .collect();
+        PlateNumber {
+            letters,
+            digits: format!("{first}{rest}"),
+        }
+    }
     /// `ر ق ب` (letters separated by spaces, reading order).
     fn letters_spaced(&self) -> String {
         self.letters.join(" ")
@@ -1149,6 +1169,10 @@ fn car_back(
 }
 
 /// Draws a plate; returns the sample and the plate's number.
+///
+/// The look follows real plates: a bold geometric typeface (one of several bold faces,
+/// strokes thickened), characters spread over each half, a coloured band with `مصر` and
+/// `EGYPT`, a black border and rule of varying weight, bolts, dirt and fading.
 fn plate(
     cw: u32,
     fonts: &'static FontSet,
@@ -1156,94 +1180,129 @@ fn plate(
     level: f32,
 ) -> (Sample, PlateNumber, PlateClass) {
     let w = (cw as f32 * 0.7) as u32;
-    let h = (w as f32 / PLATE_ASPECT).round() as u32;
+    let h = (w as f32 / PLATE_ASPECT * rng.gen_range(0.9..1.1)).round() as u32;
     let class = if rng.gen_bool(0.6) {
         PlateClass::Private
     } else {
         *PlateClass::ALL.choose(rng).expect("classes")
     };
-    let number = PlateNumber::random(rng);
-    let mut img = RgbImage::from_pixel(w, h, Rgb([248, 248, 244]));
-    let band_h = (h as f32 * 0.27) as u32;
-    draw_filled_rect_mut(
-        &mut img,
-        IRect::at(0, 0).of_size(w, band_h),
-        Rgb(class.band()),
+    let number = PlateNumber::random_plate(rng);
+    let white = rng.gen_range(215..=250u8);
+    let mut img = RgbImage::from_pixel(
+        w,
+        h,
+        Rgb([white, white, white.saturating_sub(rng.gen_range(0..12))]),
     );
-    let border = Rgb([25, 25, 25]);
-    for i in 0..(w / 120).max(2) {
+    let band_h = (h as f32 * rng.gen_range(0.24..0.32)) as u32;
+    let band = class
+        .band()
+        .map(|c| (i32::from(c) + rng.gen_range(-18..=18)).clamp(0, 255) as u8);
+    draw_filled_rect_mut(&mut img, IRect::at(0, 0).of_size(w, band_h), Rgb(band));
+    let border = Rgb([rng.gen_range(10..60u8); 3]);
+    let thick = rng.gen_range(1..=(w / 50).max(2));
+    for i in 0..thick {
         draw_hollow_rect_mut(
             &mut img,
             IRect::at(i as i32, i as i32).of_size(w - 2 * i, h - 2 * i),
             border,
         );
     }
+    if rng.gen_bool(0.5) {
+        draw_filled_rect_mut(
+            &mut img,
+            IRect::at(0, band_h as i32).of_size(w, thick.max(2) / 2 + 1),
+            border,
+        );
+    }
+    let pfonts = crate::plate_art::plate_fonts();
     let mut d = Doc::new(img, rng, fonts, level * 0.3);
+    let font: &'static Font = if pfonts.is_empty() {
+        d.fonts.arabic_for(d.ar_value, "مصر")
+    } else {
+        &pfonts[d.rng.gen_range(0..pfonts.len())]
+    };
     // Band text is white on dark bands, black on pale ones.
-    let band = class.band();
     let luma = 0.3 * f32::from(band[0]) + 0.59 * f32::from(band[1]) + 0.11 * f32::from(band[2]);
     let band_ink = if luma < 140.0 {
         Rgba([250, 250, 250, 255])
     } else {
         Rgba([20, 20, 20, 255])
     };
-    let fa = d.fonts.arabic_for(d.ar_value, "مصر");
-    d.put(None, "مصر", fa, 0.17, 0.9, 0.2, Align::Right, 0.3, band_ink);
+    let band_frac = band_h as f32 / h as f32;
+    d.put(
+        None,
+        "مصر",
+        font,
+        band_frac * 0.75,
+        0.9,
+        band_frac * 0.78,
+        Align::Right,
+        0.3,
+        band_ink,
+    );
     let fl = &d.fonts.latin[1];
     d.put(
         None,
         "EGYPT",
         fl,
-        0.14,
+        band_frac * 0.6,
         0.1,
-        0.2,
+        band_frac * 0.75,
         Align::Left,
         0.3,
         band_ink,
     );
     // The vertical rule between digits (left) and letters (right).
-    let x = (w / 2) as i32 + d.shift.0 as i32;
+    let rule_w = d.rng.gen_range(2..=(w / 70).max(3));
+    let x = (w as f32 * d.rng.gen_range(0.47..0.53)) as i32;
     draw_filled_rect_mut(
         &mut d.img,
-        IRect::at(x - 3, band_h as i32 + 8).of_size(6, h - band_h - 16),
+        IRect::at(x - rule_w as i32 / 2, band_h as i32).of_size(rule_w, h - band_h),
         border,
     );
-    let spaced: Vec<String> = to_arabic_indic(&number.digits)
-        .chars()
-        .map(|c| c.to_string())
-        .collect();
-    let digits = spaced.join(" ");
-    // Spaces between Arabic-Indic digits resolve right-to-left under the bidi rules
-    // (numbers count as R for neutrals), which would print `345` as `٥ ٤ ٣`. A
-    // left-to-right mark after each digit keeps the spaced digits in reading order.
-    let display = spaced.join("\u{200E} ");
+    let digits_ai = to_arabic_indic(&number.digits);
+    let digit_chars: Vec<String> = digits_ai.chars().map(|c| c.to_string()).collect();
+    // Letters in visual left-to-right order: the reading order reversed.
+    let letter_chars: Vec<String> = number.letters.iter().rev().map(|l| l.to_string()).collect();
+    let body_h = (h - band_h) as f32;
+    let size = body_h * d.rng.gen_range(0.5..0.74);
+    let bold = size * d.rng.gen_range(0.0..0.035);
+    let ink_v = d.rng.gen_range(0..45u8);
+    let ink = Rgba([ink_v, ink_v, ink_v, 255]);
+    let pad = thick as f32 + 2.0;
+    let top = band_h as f32 + pad * 0.5;
+    let (fw, fh) = (w as f32, h as f32);
+    let left = Rect::new(pad, top, x as f32 - rule_w as f32, fh - pad);
+    let right = Rect::new(x as f32 + rule_w as f32, top, fw - pad, fh - pad);
+    let rd =
+        crate::plate_art::draw_spread(&mut d.img, d.rng, font, &digit_chars, left, size, bold, ink);
+    let rl = crate::plate_art::draw_spread(
+        &mut d.img,
+        d.rng,
+        font,
+        &letter_chars,
+        right,
+        size,
+        bold,
+        ink,
+    );
     let letters = number.letters_spaced();
-    let fd = d.fonts.arabic_for(d.ar_value, &digits);
-    let ink = Rgba([10, 10, 10, 255]);
-    d.put_display(
-        Some("digits"),
-        &digits,
-        &display,
-        fd,
-        0.5,
-        0.25,
-        0.82,
-        Align::Center,
-        0.44,
-        ink,
-    );
-    let fl = d.fonts.arabic_for(d.ar_value, &letters);
-    d.put(
-        Some("letters"),
-        &letters,
-        fl,
-        0.5,
-        0.75,
-        0.82,
-        Align::Center,
-        0.44,
-        ink,
-    );
+    for (field, text, r) in [
+        ("digits", digit_chars.join(" "), rd),
+        ("letters", letters.clone(), rl),
+    ] {
+        d.lines.push(TextLine {
+            text,
+            field: Some(field.to_string()),
+            quad: r.quad(),
+            font: font.name.clone(),
+        });
+    }
+    if d.rng.gen_bool(0.7) {
+        crate::plate_art::bolts(&mut d.img, d.rng, band_h as f32);
+    }
+    let amount = d.rng.gen_range(0.0..1.0f32) * (0.4 + level);
+    crate::plate_art::dirt(&mut d.img, d.rng, amount);
     let mut data = Map::new();
     data.insert("result".into(), json!(number.result()));
     data.insert("letters".into(), json!(letters));

@@ -170,7 +170,7 @@ impl FontSet {
     }
 }
 
-fn font_roots() -> Vec<PathBuf> {
+pub(crate) fn font_roots() -> Vec<PathBuf> {
     let mut roots = Vec::new();
     if let Some(d) = std::env::var_os("HAWIYA_FONT_DIR") {
         roots.push(PathBuf::from(d));
@@ -184,7 +184,7 @@ fn font_roots() -> Vec<PathBuf> {
 }
 
 /// File name -> first path found, walking the roots in order.
-fn index_font_files(roots: &[PathBuf]) -> HashMap<String, PathBuf> {
+pub(crate) fn index_font_files(roots: &[PathBuf]) -> HashMap<String, PathBuf> {
     let mut out = HashMap::new();
     let mut stack: Vec<PathBuf> = roots.iter().rev().cloned().collect();
     while let Some(dir) = stack.pop() {

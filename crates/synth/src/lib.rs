@@ -25,6 +25,7 @@ pub mod text;
 
 mod art;
 mod cards;
+mod plate_art;
 
 use std::path::{Path, PathBuf};
 
