@@ -87,6 +87,15 @@ struct GroupStats {
     latencies_ms: Vec<f64>,
     /// The first cases that were not read exactly, with what differed.
     failures: Vec<Value>,
+    /// Licence plates: edits and expected characters over letters and digits (spaces
+    /// left out), for the character accuracy.
+    plate_edits: usize,
+    plate_chars: usize,
+    /// Licence plates in photos with a labelled plate box: how many, how many the
+    /// answer's `plate_quad` overlaps (IoU >= 0.3), and of those how many read exactly.
+    boxes: usize,
+    located: usize,
+    located_exact: usize,
 }
 
 /// How many failing cases the JSON report lists per group.
@@ -251,7 +260,8 @@ fn public_cases(set: &str, data: &Path) -> anyhow::Result<Vec<Case>> {
                 };
                 let mut expected = serde_json::Map::new();
                 if let Some(l) = row.get("letters") {
-                    expected.insert("letters".into(), json!(l));
+                    // EALPR spells ه as U+06BE (heh doachashmee); documents.md uses U+0647.
+                    expected.insert("letters".into(), json!(l.replace('\u{06BE}', "\u{0647}")));
                 }
                 if let Some(d) = row.get("digits") {
                     expected.insert("digits".into(), json!(d));
@@ -347,6 +357,48 @@ fn public_cases(set: &str, data: &Path) -> anyhow::Result<Vec<Case>> {
         other => bail!("unknown set {other:?}: deepface_pairs, ealpr, passporteye"),
     }
     Ok(cases)
+}
+
+/// The labelled plate box (x0, y0, x1, y1 in pixels) of an EALPR vehicle photo: its
+/// YOLO label (`Vehicles Labeling/<stem>.txt`, class 0, centre and size as shares).
+fn plate_label_box(data: &Path, case_id: &str) -> Option<[f64; 4]> {
+    if !case_id.contains("Vehicles/") {
+        return None;
+    }
+    let image = data.join(case_id);
+    let stem = image.file_stem()?.to_str()?.to_string();
+    let label = image
+        .parent()?
+        .parent()?
+        .join("Vehicles Labeling")
+        .join(format!("{stem}.txt"));
+    let text = std::fs::read_to_string(label).ok()?;
+    let v: Vec<f64> = text
+        .split_whitespace()
+        .skip(1)
+        .take(4)
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    if v.len() != 4 {
+        return None;
+    }
+    let bytes = std::fs::read(&image).ok()?;
+    let decoded = hawiya_pipeline::image::decode(&bytes, &Default::default()).ok()?;
+    let (w, h) = (decoded.rgb.width() as f64, decoded.rgb.height() as f64);
+    Some([
+        (v[0] - v[2] / 2.0) * w,
+        (v[1] - v[3] / 2.0) * h,
+        (v[0] + v[2] / 2.0) * w,
+        (v[1] + v[3] / 2.0) * h,
+    ])
+}
+
+fn box_iou(a: &[f64; 4], b: &[f64; 4]) -> f64 {
+    let ix = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
+    let iy = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
+    let inter = ix * iy;
+    let area = |r: &[f64; 4]| (r[2] - r[0]) * (r[3] - r[1]);
+    inter / (area(a) + area(b) - inter).max(1e-9)
 }
 
 fn value_text(v: &Value) -> String {
@@ -453,6 +505,38 @@ pub async fn run(args: EvalArgs) -> anyhow::Result<()> {
             }));
         }
         g.whole_exact += usize::from(all_exact && env["error_code"].is_null());
+        if case.route == "/v1/ocr/license_plate" {
+            for field in ["letters", "digits"] {
+                let strip = |v: &Value| value_text(v).replace(' ', "");
+                let (want, got) = (
+                    strip(case.expected.get(field).unwrap_or(&Value::Null)),
+                    strip(&data[field]),
+                );
+                g.plate_edits += levenshtein(&want, &got);
+                g.plate_chars += want.chars().count();
+            }
+            if let Some(truth) = plate_label_box(&args.data, &case.id) {
+                g.boxes += 1;
+                let got = data["plate_quad"].as_array().map(|q| {
+                    let pts: Vec<(f64, f64)> = q
+                        .iter()
+                        .filter_map(|p| Some((p[0].as_f64()?, p[1].as_f64()?)))
+                        .collect();
+                    let xs = pts.iter().map(|p| p.0);
+                    let ys = pts.iter().map(|p| p.1);
+                    [
+                        xs.clone().fold(f64::MAX, f64::min),
+                        ys.clone().fold(f64::MAX, f64::min),
+                        xs.fold(f64::MIN, f64::max),
+                        ys.fold(f64::MIN, f64::max),
+                    ]
+                });
+                if got.is_some_and(|b| box_iou(&b, &truth) >= 0.3) {
+                    g.located += 1;
+                    g.located_exact += usize::from(all_exact && env["error_code"].is_null());
+                }
+            }
+        }
         let returned: Vec<(String, u64)> = env["services"]["validations"]["validation_errors"]
             .as_array()
             .into_iter()
@@ -487,6 +571,26 @@ pub async fn run(args: EvalArgs) -> anyhow::Result<()> {
         );
         if !g.errors.is_empty() {
             println!("errors (status/code): {:?}", g.errors);
+        }
+        if g.plate_chars > 0 {
+            println!(
+                "plates: whole plate exact {:.1}% ({}/{}), characters {:.1}%",
+                100.0 * g.whole_exact as f64 / g.cases as f64,
+                g.whole_exact,
+                g.cases,
+                100.0 * (1.0 - g.plate_edits as f64 / g.plate_chars as f64)
+            );
+        }
+        if g.boxes > 0 {
+            println!(
+                "plates in photos: located {:.1}% ({}/{}), located and read exactly {:.1}% ({}/{})",
+                100.0 * g.located as f64 / g.boxes as f64,
+                g.located,
+                g.boxes,
+                100.0 * g.located_exact as f64 / g.boxes as f64,
+                g.located_exact,
+                g.boxes
+            );
         }
         println!("{:<28} {:>7} {:>8} {:>8}", "field", "n", "exact%", "CER%");
         for (field, f) in &g.fields {

@@ -16,6 +16,7 @@ pub mod models;
 pub mod national_id;
 pub mod ocr;
 pub mod passport;
+pub mod plate;
 pub mod preprocess;
 pub mod readers;
 pub mod runtime;

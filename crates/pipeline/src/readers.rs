@@ -88,11 +88,19 @@ pub fn read_document(
         DocumentKind::DrivingLicense
         | DocumentKind::CarLicenseFront
         | DocumentKind::CarLicenseBack => read_licence(worker, kind, &image.rgb, options),
-        _ => Err(PipelineError::NotImplemented(format!(
-            "the {} reader is not built yet",
-            kind.step()
-        ))),
+        DocumentKind::LicensePlate => read_plate(worker, &image.rgb),
     }
+}
+
+/// The licence plate reader (a car photo or a plate crop).
+fn read_plate(worker: &mut Worker, image: &image::RgbImage) -> Result<Extraction> {
+    let models = worker.models.plate.as_mut().ok_or_else(|| {
+        PipelineError::ModelUnavailable(
+            "the licence plate reader's model (plate_reader.onnx) is not loaded on this server"
+                .into(),
+        )
+    })?;
+    crate::plate::read(models, image, &crate::plate::PlateParams::default())
 }
 
 /// The ID readers, with the worker's ID models lent to them for the call; the front also

@@ -81,6 +81,8 @@ pub struct ModelSet {
     pub id: Option<crate::national_id::IdModels>,
     /// The passive anti-spoof networks for liveness/multi.
     pub liveness: Option<crate::liveness::LivenessModels>,
+    /// The licence plate reader (license_plate).
+    pub plate: Option<crate::plate::PlateModels>,
     /// Model files that were not found when the worker loaded.
     pub missing: Vec<ModelFile>,
 }
@@ -93,6 +95,7 @@ impl std::fmt::Debug for ModelSet {
             .field("face", &self.face.is_some())
             .field("id", &self.id.is_some())
             .field("liveness", &self.liveness.is_some())
+            .field("plate", &self.plate.is_some())
             .field("missing", &self.missing)
             .finish()
     }
@@ -202,6 +205,12 @@ impl Worker {
             Ok(id) => models.id = Some(id),
             // The ID routes answer 503; the other routes still work.
             Err(e) => tracing::error!(worker = index, error = %e, "ID reader models not loaded"),
+        }
+
+        match crate::plate::PlateModels::load(Some(dir.root()), &config.runtime) {
+            Ok(p) => models.plate = Some(p),
+            // license_plate answers 503; the other routes still work.
+            Err(e) => tracing::error!(worker = index, error = %e, "plate reader model not loaded"),
         }
 
         let mut worker = Worker {
