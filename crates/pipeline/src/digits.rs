@@ -18,7 +18,6 @@ use image::{GrayImage, Luma, RgbImage};
 use ndarray::{Array4, ArrayView3, Ix3};
 
 use crate::geometry::{distance, perspective_crop, Quad};
-use crate::models::ModelDir;
 use crate::runtime::{OnnxModel, RuntimeConfig, RuntimeError};
 
 /// The model's file name, in the models directory or the repository's `models/trained/`.
@@ -357,16 +356,7 @@ impl<M: DigitModel> std::fmt::Debug for DigitRecognizer<M> {
 /// Where [`DigitRecognizer::load`] looks: the models directory, then the repository's
 /// `models/trained/` (where `training/digits/train.sh` writes, and what is committed).
 pub fn model_candidates(models_dir: Option<&Path>) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(dir) = ModelDir::resolve(models_dir) {
-        out.push(dir.root().join(MODEL_FILE));
-    }
-    out.push(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../models/trained")
-            .join(MODEL_FILE),
-    );
-    out
+    crate::models::trained_model_candidates(models_dir, MODEL_FILE)
 }
 
 impl DigitRecognizer<OnnxModel> {

@@ -3,6 +3,7 @@
 //! No HTTP types here.
 
 pub mod card;
+pub mod classify;
 pub mod digits;
 pub mod engine;
 pub mod error;
@@ -18,8 +19,10 @@ pub mod ocr;
 pub mod passport;
 pub mod plate;
 pub mod preprocess;
+pub mod quality;
 pub mod readers;
 pub mod runtime;
+pub mod spoofing;
 pub mod worker;
 
 pub use engine::{Engine, EngineConfig, EngineError};

@@ -72,6 +72,22 @@ pub enum ModelsError {
     DirectoryMissing(PathBuf),
 }
 
+/// Where a model the project trains itself (`models/trained/`) is looked for, in order:
+/// the configured models directory (where `models/build.sh` copies it), then the
+/// repository's `models/trained/` (a checkout that has not run the build yet).
+pub fn trained_model_candidates(models_dir: Option<&Path>, file: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(dir) = ModelDir::resolve(models_dir) {
+        out.push(dir.root().join(file));
+    }
+    out.push(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../models/trained")
+            .join(file),
+    );
+    out
+}
+
 /// A models directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelDir {

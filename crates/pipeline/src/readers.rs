@@ -3,6 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use hawiya_documents::Code;
+
+use crate::classify::{ClassifyParams, DocClass};
 use crate::error::{PipelineError, Result};
 use crate::extraction::Extraction;
 use crate::image::{decode, ImageLimits};
@@ -54,12 +57,16 @@ pub struct ReadOptions {
     /// today (UTC); the server may pin it (`validity_date`) to re-read archived scans or
     /// to evaluate a fixed synthetic set.
     pub today: chrono::NaiveDate,
+    /// Refuse an image the classifier confidently sees as another document (a passport
+    /// sent to `id/front`, the back sent as the front). Default true.
+    pub check_document: bool,
 }
 
 impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {
             today: chrono::Utc::now().date_naive(),
+            check_document: true,
         }
     }
 }
@@ -73,22 +80,102 @@ pub fn read_document(
     options: &ReadOptions,
 ) -> Result<Extraction> {
     let image = decode(bytes, limits)?;
+    let image = &image.rgb;
+    let plate = kind == DocumentKind::LicensePlate;
+    // Quality first: an unreadable photo gets 1050 and its reason, not a failed read.
+    let quality = crate::quality::assess(
+        image,
+        &if plate {
+            crate::quality::QualityParams::for_plates()
+        } else {
+            crate::quality::QualityParams::default()
+        },
+    );
+    if quality.unreadable().is_some() {
+        return Err(PipelineError::document(
+            Code::ImageQualityTooLow,
+            format!("the document cannot be read: {}", quality.summary()),
+        ));
+    }
+    let classification = match worker.models.classifier.as_mut() {
+        Some(c) if options.check_document => Some(
+            c.classify(image, None, &ClassifyParams::default())
+                .map_err(PipelineError::inference)?,
+        ),
+        _ => None,
+    };
+    if let Some(seen) = &classification {
+        if let Some(message) = crate::classify::mismatch(kind, seen, &ClassifyParams::default()) {
+            return Err(PipelineError::document(Code::CardNotDetected, message));
+        }
+    }
+    let mut extraction = match read_kind(worker, kind, image, options) {
+        // A milder quality problem is the likely cause of a document not found.
+        Err(PipelineError::Document { code, message })
+            if !quality.findings.is_empty()
+                && matches!(code, Code::CardNotDetected | Code::InvalidMrz) =>
+        {
+            return Err(PipelineError::document(
+                Code::ImageQualityTooLow,
+                format!(
+                    "{message}; the image quality is the likely cause: {}",
+                    quality.summary()
+                ),
+            ));
+        }
+        other => other?,
+    };
+    let card = extraction
+        .extra
+        .get("card")
+        .and_then(|c| c.get("quad"))
+        .and_then(|q| serde_json::from_value::<[[f32; 2]; 4]>(q.clone()).ok());
+    let spoofing = crate::spoofing::assess(
+        image,
+        card.as_ref(),
+        &crate::spoofing::SpoofParams {
+            // A plate is black on white: no colour to miss.
+            expect_colour: !plate,
+            ..Default::default()
+        },
+    );
+    extraction
+        .extra
+        .insert("quality".into(), serde_json::json!(quality));
+    extraction
+        .extra
+        .insert("spoofing".into(), spoofing.to_json());
+    if let Some(seen) = classification {
+        extraction
+            .extra
+            .insert("classification".into(), seen.to_json());
+    }
+    Ok(extraction)
+}
+
+/// The reader of `kind` on a decoded image.
+fn read_kind(
+    worker: &mut Worker,
+    kind: DocumentKind,
+    image: &image::RgbImage,
+    options: &ReadOptions,
+) -> Result<Extraction> {
     match kind {
         DocumentKind::Passport => crate::passport::read_params(
             worker,
-            &image.rgb,
+            image,
             &crate::passport::PassportParams {
                 today: Some(options.today),
                 ..Default::default()
             },
         ),
         DocumentKind::IdFront | DocumentKind::IdBack => {
-            read_national_id(worker, kind == DocumentKind::IdFront, &image.rgb, options)
+            read_national_id(worker, kind == DocumentKind::IdFront, image, options)
         }
         DocumentKind::DrivingLicense
         | DocumentKind::CarLicenseFront
-        | DocumentKind::CarLicenseBack => read_licence(worker, kind, &image.rgb, options),
-        DocumentKind::LicensePlate => read_plate(worker, &image.rgb),
+        | DocumentKind::CarLicenseBack => read_licence(worker, kind, image, options),
+        DocumentKind::LicensePlate => read_plate(worker, image),
     }
 }
 
@@ -231,10 +318,45 @@ pub fn check_liveness(
     )
 }
 
-/// `classification`: which document an image shows.
+/// `classification`: which document an image shows, with the image-quality findings.
 pub fn classify(worker: &mut Worker, bytes: &[u8], limits: &ImageLimits) -> Result<Extraction> {
-    let _ = (worker, decode(bytes, limits)?);
-    Err(PipelineError::NotImplemented(
-        "document classification is not built yet".into(),
-    ))
+    let image = decode(bytes, limits)?;
+    let image = &image.rgb;
+    let models = &mut worker.models;
+    let classifier = models.classifier.as_mut().ok_or_else(|| {
+        PipelineError::ModelUnavailable(
+            "the document classifier (doc_classifier.onnx) is not loaded on this server".into(),
+        )
+    })?;
+    // A large face means a portrait; without the face models that cue is skipped.
+    let face_share = match models.face.as_mut() {
+        Some(face) => {
+            let faces = face.detect(image).map_err(PipelineError::inference)?;
+            let area = (image.width() as f32 * image.height() as f32).max(1.0);
+            Some(
+                faces
+                    .first()
+                    .map_or(0.0, |f| f.width().max(0.0) * f.height().max(0.0) / area),
+            )
+        }
+        None => None,
+    };
+    let seen = classifier
+        .classify(image, face_share, &ClassifyParams::default())
+        .map_err(PipelineError::inference)?;
+    let mut out = Extraction::default();
+    out.push("doc_type", seen.class.doc_type()).confidence = Some(seen.probability);
+    out.push("side", seen.class.side());
+    let quality = crate::quality::assess(
+        image,
+        &if seen.class == DocClass::LicensePlate {
+            crate::quality::QualityParams::for_plates()
+        } else {
+            crate::quality::QualityParams::default()
+        },
+    );
+    out.extra.insert("classification".into(), seen.to_json());
+    out.extra
+        .insert("quality".into(), serde_json::json!(quality));
+    Ok(out)
 }

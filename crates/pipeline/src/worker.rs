@@ -81,6 +81,8 @@ pub struct ModelSet {
     pub id: Option<crate::national_id::IdModels>,
     /// The passive anti-spoof networks for liveness/multi.
     pub liveness: Option<crate::liveness::LivenessModels>,
+    /// The document classifier (classification, and the reader routes' document check).
+    pub classifier: Option<crate::classify::DocClassifier>,
     /// The licence plate reader (license_plate).
     pub plate: Option<crate::plate::PlateModels>,
     /// Model files that were not found when the worker loaded.
@@ -95,6 +97,7 @@ impl std::fmt::Debug for ModelSet {
             .field("face", &self.face.is_some())
             .field("id", &self.id.is_some())
             .field("liveness", &self.liveness.is_some())
+            .field("classifier", &self.classifier.is_some())
             .field("plate", &self.plate.is_some())
             .field("missing", &self.missing)
             .finish()
@@ -207,6 +210,12 @@ impl Worker {
             Err(e) => tracing::error!(worker = index, error = %e, "ID reader models not loaded"),
         }
 
+        match crate::classify::DocClassifier::load(Some(dir.root()), &config.runtime) {
+            Ok(c) => models.classifier = Some(c),
+            // classification answers 503 and the readers skip their document check.
+            Err(e) => tracing::error!(worker = index, error = %e, "document classifier not loaded"),
+        }
+
         match crate::plate::PlateModels::load(Some(dir.root()), &config.runtime) {
             Ok(p) => models.plate = Some(p),
             // license_plate answers 503; the other routes still work.
@@ -243,6 +252,13 @@ impl Worker {
         if let Some(face) = self.models.face.as_mut() {
             if let Err(e) = face.warm_up() {
                 tracing::warn!(error = %e, "face models warm-up failed");
+            }
+        }
+        if let Some(classifier) = self.models.classifier.as_mut() {
+            let blank =
+                image::RgbImage::new(crate::classify::INPUT_SIZE, crate::classify::INPUT_SIZE);
+            if let Err(e) = classifier.probabilities(&blank) {
+                tracing::warn!(error = %e, "document classifier warm-up failed");
             }
         }
         Ok(())

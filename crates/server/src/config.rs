@@ -28,6 +28,9 @@ pub struct ServerConfig {
     /// Check document validity (expiry) as of this date instead of today: for re-reading
     /// archived scans as of their capture, and for evaluating fixed synthetic sets.
     pub validity_date: Option<chrono::NaiveDate>,
+    /// Refuse a document the classifier confidently sees as another kind (a passport sent
+    /// to `id/front`). Default true; turn off if a real card type is wrongly refused.
+    pub document_check: bool,
     /// Inference worker threads. Default: the number of CPU cores (one intra-op thread each).
     pub workers: usize,
     /// Requests admitted to the inference queue before 429. Default 32 (about two seconds of
@@ -75,6 +78,7 @@ impl Default for ServerConfig {
             provider: "cpu".into(),
             intra_op_threads: 1,
             validity_date: None,
+            document_check: true,
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             queue_capacity: 32,
             request_timeout_secs: 30,
@@ -171,6 +175,7 @@ impl ServerConfig {
         env_field!(provider, "HAWIYA_PROVIDER");
         env_field!(intra_op_threads, "HAWIYA_INTRA_OP_THREADS");
         env_field!(validity_date, "HAWIYA_VALIDITY_DATE", opt);
+        env_field!(document_check, "HAWIYA_DOCUMENT_CHECK");
         env_field!(workers, "HAWIYA_WORKERS");
         env_field!(queue_capacity, "HAWIYA_QUEUE_CAPACITY");
         env_field!(request_timeout_secs, "HAWIYA_REQUEST_TIMEOUT_SECS");

@@ -54,11 +54,11 @@ impl AppState {
 
     /// Reader options: validity judged as of `validity_date` when configured, else today.
     pub fn read_options(&self) -> hawiya_pipeline::ReadOptions {
-        let mut options = hawiya_pipeline::ReadOptions::default();
-        if let Some(date) = self.config.validity_date {
-            options.today = date;
+        let defaults = hawiya_pipeline::ReadOptions::default();
+        hawiya_pipeline::ReadOptions {
+            today: self.config.validity_date.unwrap_or(defaults.today),
+            check_document: self.config.document_check,
         }
-        options
     }
 
     pub fn request_timeout(&self) -> Duration {

@@ -3,36 +3,9 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use common::*;
 use reqwest::StatusCode;
 use serde_json::json;
-
-fn models_present() -> bool {
-    let dir = std::env::var_os("HAWIYA_MODELS").map(PathBuf::from);
-    match dir {
-        Some(d) if d.join("text_det.onnx").exists() && d.join("face_embed.onnx").exists() => true,
-        _ => {
-            eprintln!("skipping reader tests: models not built (run scripts/setup.sh)");
-            false
-        }
-    }
-}
-
-fn astronaut() -> image::RgbImage {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../pipeline/tests/data/astronaut.png"
-    );
-    image::open(path).expect("the astronaut portrait").to_rgb8()
-}
-
-fn encode_jpeg(img: &image::RgbImage) -> Vec<u8> {
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
-    out.into_inner()
-}
 
 #[tokio::test]
 async fn passport_and_faces_through_http() {

@@ -22,6 +22,7 @@ pub mod mrz;
 pub mod people;
 pub mod photo;
 pub mod text;
+pub mod variants;
 
 mod art;
 mod cards;

@@ -160,6 +160,10 @@ async fn run(
                 "doc_type": kind.doc_type(),
                 "side": side_of(kind),
             });
+            // The presentation-attack signals (api.md: services.spoofing.fake).
+            if let Some(spoofing) = extraction.extra.get("spoofing") {
+                env.services.spoofing = spoofing.clone();
+            }
             env.add_issues(&extraction.issues);
             put_fields(
                 &mut env.data,
@@ -255,10 +259,20 @@ async fn run(
             .await
             .map_err(|e| e.with_data(data.clone()))?;
             let mut env = Envelope::new(data);
-            env.services.classification = json!({
-                "doc_type": extraction.get("doc_type").cloned().unwrap_or(Value::Null),
-                "side": extraction.get("side").cloned().unwrap_or(Value::Null),
-            });
+            // doc_type and side as api.md names them, with the confidence and scores.
+            env.services.classification = extraction
+                .extra
+                .get("classification")
+                .cloned()
+                .unwrap_or_else(|| {
+                    json!({
+                        "doc_type": extraction.get("doc_type").cloned().unwrap_or(Value::Null),
+                        "side": extraction.get("side").cloned().unwrap_or(Value::Null),
+                    })
+                });
+            if let Some(quality) = extraction.extra.get("quality") {
+                env.data.insert("quality".into(), quality.clone());
+            }
             Ok(env.into_response_with(StatusCode::OK))
         }
         Task::Aml => {
@@ -396,7 +410,11 @@ async fn owner_name_check(
     };
     let id_front = state
         .store
-        .get_step(&auth.tenant.id, tx, hawiya_pipeline::DocumentKind::IdFront.step())
+        .get_step(
+            &auth.tenant.id,
+            tx,
+            hawiya_pipeline::DocumentKind::IdFront.step(),
+        )
         .await
         .map_err(store_error)?;
     let id_name = id_front.as_ref().and_then(|s| s.fields["name"].as_str());
@@ -441,7 +459,8 @@ fn put_fields(data: &mut Map<String, Value>, extraction: &Extraction, all: bool,
             data.insert("fields".into(), Value::Object(details));
         }
         for (k, v) in &extraction.extra {
-            if k != "liveness" {
+            // Already in `services`.
+            if k != "liveness" && k != "spoofing" {
                 data.insert(k.clone(), v.clone());
             }
         }

@@ -90,7 +90,51 @@ pub fn test_config() -> ServerConfig {
     }
 }
 
+/// Whether the reader models are built (`HAWIYA_MODELS` holds text detection and the
+/// face embedding); prints why a test skips otherwise.
+pub fn models_present() -> bool {
+    let dir = std::env::var_os("HAWIYA_MODELS").map(std::path::PathBuf::from);
+    match dir {
+        Some(d) if d.join("text_det.onnx").exists() && d.join("face_embed.onnx").exists() => true,
+        _ => {
+            eprintln!("SKIPPED: models not built (run scripts/setup.sh)");
+            false
+        }
+    }
+}
+
+/// The public-domain portrait of scikit-image (NASA), kept with the pipeline's tests.
+pub fn astronaut() -> image::RgbImage {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../pipeline/tests/data/astronaut.png"
+    );
+    image::open(path).expect("the astronaut portrait").to_rgb8()
+}
+
+pub fn encode_jpeg(img: &image::RgbImage) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+    out.into_inner()
+}
+
 impl TestServer {
+    /// A server with the real models on a fresh SQLite database, judging validity as of
+    /// a synthetic set's reference date.
+    /// Keep the returned folder (the SQLite database) for as long as the server runs.
+    pub async fn with_models_as_of(
+        reference_date: chrono::NaiveDate,
+    ) -> (TestServer, Option<tempfile::TempDir>) {
+        let (db, dir) = databases().await.remove(0);
+        let config = ServerConfig {
+            validity_date: Some(reference_date),
+            request_timeout_secs: 120,
+            ..test_config()
+        };
+        let server = TestServer::start_with_models(&db, config).await;
+        (server, dir)
+    }
+
     pub async fn start(db: &Db, config: ServerConfig) -> TestServer {
         let store = Store::connect(&db.url()).await.expect("opening the store");
         // The contract tests need no models: bare workers answer every reader with its
