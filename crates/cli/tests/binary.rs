@@ -1,42 +1,19 @@
 //! The `hawiya` binary as scripts use it: `tenant add` prints the key alone on its last
 //! line; `serve` answers with that key and stops cleanly on SIGTERM.
 
+mod common;
+
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{add_tenant, free_port, hawiya};
 use serde_json::{json, Value};
-
-fn hawiya() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_hawiya"))
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 #[test]
 fn tenant_add_then_serve() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();
-    let out = hawiya()
-        .args([
-            "tenant",
-            "add",
-            "acme",
-            "--user",
-            "ops@acme.test",
-            "--password",
-            "pw-123",
-            "--data",
-            data,
-        ])
-        .env_remove("HAWIYA_DATABASE_URL")
-        .output()
-        .unwrap();
+    let out = add_tenant(data, &[]);
     assert!(
         out.status.success(),
         "{}",
