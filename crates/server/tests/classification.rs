@@ -134,7 +134,7 @@ async fn classification_document_check_and_quality() {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{env}");
     }
 
-    // The clean passport: not fake.
+    // The clean passport: not fake; the quality findings come without getExtractedData.
     let (status, env) = server
         .post_json(
             "/v1/ocr/passport",
@@ -144,4 +144,6 @@ async fn classification_document_check_and_quality() {
         .await;
     assert_eq!(status, StatusCode::OK, "{env}");
     assert_eq!(env["services"]["spoofing"]["fake"], false, "{env}");
+    assert_eq!(env["data"]["quality"]["findings"], json!([]), "{env}");
+    assert!(env["data"].get("Date_of_Birth").is_none(), "{env}");
 }

@@ -171,6 +171,11 @@ async fn run(
                 common.get_extracted_data,
                 key_fields(kind),
             );
+            // The image-quality findings come with every answer (issue 11), extracted
+            // data requested or not.
+            if let Some(quality) = extraction.extra.get("quality") {
+                env.data.insert("quality".into(), quality.clone());
+            }
             Ok(env.into_response_with(StatusCode::OK))
         }
         Task::FaceMatch => {
