@@ -6,24 +6,9 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use common::*;
 use reqwest::StatusCode;
 use serde_json::json;
-
-fn models_present() -> bool {
-    let dir = std::env::var_os("HAWIYA_MODELS").map(PathBuf::from);
-    match dir {
-        Some(d) if d.join("text_det.onnx").exists() && d.join("text_rec_latin.onnx").exists() => {
-            true
-        }
-        _ => {
-            eprintln!("skipping licence route tests: models not built (run scripts/setup.sh)");
-            false
-        }
-    }
-}
 
 fn params() -> hawiya_synth::SynthParams {
     hawiya_synth::SynthParams {
@@ -40,13 +25,7 @@ async fn vehicle_licence_after_id_front_reports_the_owner_mismatch() {
         return;
     }
     let params = params();
-    let (db, _dir) = databases().await.remove(0);
-    let config = hawiya_server::ServerConfig {
-        validity_date: Some(params.reference_date),
-        request_timeout_secs: 120,
-        ..test_config()
-    };
-    let server = TestServer::start_with_models(&db, config).await;
+    let (server, _dir) = TestServer::with_models_as_of(params.reference_date).await;
     let t = server.tenant("acme").await;
 
     let id = hawiya_synth::render(hawiya_synth::DocKind::IdFront, &params, 0).unwrap();
@@ -118,13 +97,7 @@ async fn driving_licence_answers_its_key_field() {
         return;
     }
     let params = params();
-    let (db, _dir) = databases().await.remove(0);
-    let config = hawiya_server::ServerConfig {
-        validity_date: Some(params.reference_date),
-        request_timeout_secs: 120,
-        ..test_config()
-    };
-    let server = TestServer::start_with_models(&db, config).await;
+    let (server, _dir) = TestServer::with_models_as_of(params.reference_date).await;
     let t = server.tenant("acme").await;
     let dl = hawiya_synth::render(hawiya_synth::DocKind::DrivingLicense, &params, 1).unwrap();
     let (status, env) = server
