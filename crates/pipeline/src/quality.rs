@@ -57,6 +57,15 @@ impl QualityParams {
             ..QualityParams::default()
         }
     }
+
+    /// The thresholds for a plate (`true`) or a card.
+    pub fn for_document(plate: bool) -> Self {
+        if plate {
+            QualityParams::for_plates()
+        } else {
+            QualityParams::default()
+        }
+    }
 }
 
 /// Longer side of the grey copy the measures run on.
@@ -172,12 +181,16 @@ fn working_grey(image: &RgbImage) -> GrayImage {
     image::imageops::grayscale(&image::imageops::thumbnail(image, nw, nh))
 }
 
-/// The middle 60 % of each side.
+/// `[x0, y0, x1, y1]` of the middle 60 % of each side of a `w` x `h` image: where the
+/// user centres the document, and where every measure here and in
+/// [`crate::spoofing`] looks when the document's outline is unknown.
+pub fn middle_bounds(w: u32, h: u32) -> [u32; 4] {
+    [w / 5, h / 5, w - w / 5, h - h / 5]
+}
+
 fn middle_region(grey: &GrayImage) -> GrayImage {
-    let (w, h) = grey.dimensions();
-    let (x0, y0) = (w / 5, h / 5);
-    let (cw, ch) = ((w - 2 * x0).max(1), (h - 2 * y0).max(1));
-    image::imageops::crop_imm(grey, x0, y0, cw, ch).to_image()
+    let [x0, y0, x1, y1] = middle_bounds(grey.width(), grey.height());
+    image::imageops::crop_imm(grey, x0, y0, (x1 - x0).max(1), (y1 - y0).max(1)).to_image()
 }
 
 fn mean(grey: &GrayImage) -> f32 {
@@ -207,8 +220,7 @@ pub fn laplacian_variance(grey: &GrayImage) -> f32 {
 
 /// Share of the middle area (at full resolution, sampled) where every channel is 250+.
 fn blown_out_share(image: &RgbImage) -> f32 {
-    let (w, h) = image.dimensions();
-    let (x0, y0, x1, y1) = (w / 5, h / 5, w - w / 5, h - h / 5);
+    let [x0, y0, x1, y1] = middle_bounds(image.width(), image.height());
     let step = ((x1 - x0).max(y1 - y0) / 400).max(1);
     let (mut blown, mut n) = (0u32, 0u32);
     for y in (y0..y1).step_by(step as usize) {

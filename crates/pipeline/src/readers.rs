@@ -9,6 +9,7 @@ use crate::classify::{ClassifyParams, DocClass};
 use crate::error::{PipelineError, Result};
 use crate::extraction::Extraction;
 use crate::image::{decode, ImageLimits};
+use crate::quality::QualityParams;
 use crate::worker::Worker;
 
 /// The documents a reader route can be asked to read.
@@ -40,13 +41,12 @@ impl DocumentKind {
 
     /// The `services.classification.doc_type` value of this document.
     pub fn doc_type(self) -> &'static str {
-        match self {
-            DocumentKind::IdFront | DocumentKind::IdBack => "national_id",
-            DocumentKind::Passport => "passport",
-            DocumentKind::DrivingLicense => "driving_license",
-            DocumentKind::CarLicenseFront | DocumentKind::CarLicenseBack => "car_license",
-            DocumentKind::LicensePlate => "license_plate",
-        }
+        DocClass::of(self).doc_type()
+    }
+
+    /// The `services.classification.side` value (`front`/`back`) of two-sided cards.
+    pub fn side(self) -> Option<&'static str> {
+        DocClass::of(self).side()
     }
 }
 
@@ -83,14 +83,7 @@ pub fn read_document(
     let image = &image.rgb;
     let plate = kind == DocumentKind::LicensePlate;
     // Quality first: an unreadable photo gets 1050 and its reason, not a failed read.
-    let quality = crate::quality::assess(
-        image,
-        &if plate {
-            crate::quality::QualityParams::for_plates()
-        } else {
-            crate::quality::QualityParams::default()
-        },
-    );
+    let quality = crate::quality::assess(image, &QualityParams::for_document(plate));
     if quality.unreadable().is_some() {
         return Err(PipelineError::document(
             Code::ImageQualityTooLow,
@@ -349,11 +342,7 @@ pub fn classify(worker: &mut Worker, bytes: &[u8], limits: &ImageLimits) -> Resu
     out.push("side", seen.class.side());
     let quality = crate::quality::assess(
         image,
-        &if seen.class == DocClass::LicensePlate {
-            crate::quality::QualityParams::for_plates()
-        } else {
-            crate::quality::QualityParams::default()
-        },
+        &QualityParams::for_document(seen.class == DocClass::LicensePlate),
     );
     out.extra.insert("classification".into(), seen.to_json());
     out.extra

@@ -13,6 +13,8 @@
 //! the grid is finer than any working copy would keep.
 
 use image::{GrayImage, RgbImage};
+
+use crate::geometry::{convex_quad_contains, quad_bounds, Quad};
 use serde::Serialize;
 
 /// Thresholds. Defaults were set on synthetic card photos and their photocopy and
@@ -71,22 +73,13 @@ pub type Region = [u32; 4];
 
 /// The region to measure: the card's bounding box shrunk by a tenth on each side (its
 /// border and the background stay out), else the middle 60 % of the image.
-pub fn region_of(image: &RgbImage, card: Option<&[[f32; 2]; 4]>) -> Region {
+pub fn region_of(image: &RgbImage, card: Option<&Quad>) -> Region {
     let (w, h) = image.dimensions();
-    let middle = [w / 5, h / 5, w - w / 5, h - h / 5];
+    let middle = crate::quality::middle_bounds(w, h);
     let Some(q) = card else {
         return middle;
     };
-    let xs = q.iter().map(|p| p[0]);
-    let ys = q.iter().map(|p| p[1]);
-    let (x0, x1) = (
-        xs.clone().fold(f32::MAX, f32::min),
-        xs.fold(f32::MIN, f32::max),
-    );
-    let (y0, y1) = (
-        ys.clone().fold(f32::MAX, f32::min),
-        ys.fold(f32::MIN, f32::max),
-    );
+    let (x0, y0, x1, y1) = quad_bounds(q);
     let (mx, my) = ((x1 - x0) * 0.1, (y1 - y0) * 0.1);
     let clamp = |v: f32, hi: u32| v.max(0.0).min(hi as f32) as u32;
     let r = [
@@ -103,7 +96,7 @@ pub fn region_of(image: &RgbImage, card: Option<&[[f32; 2]; 4]>) -> Region {
 }
 
 /// Measures `image`; `card` is the document's outline when a reader found it.
-pub fn assess(image: &RgbImage, card: Option<&[[f32; 2]; 4]>, params: &SpoofParams) -> SpoofReport {
+pub fn assess(image: &RgbImage, card: Option<&Quad>, params: &SpoofParams) -> SpoofReport {
     let region = region_of(image, card);
     // Colour is judged inside the card only (shrunk to 80 % about its centre): the
     // bounding box of a tilted card takes in background, which has colour of its own.
@@ -131,13 +124,13 @@ pub fn assess(image: &RgbImage, card: Option<&[[f32; 2]; 4]>, params: &SpoofPara
 
 /// The spread part of Hasler and Suesstrunk's colourfulness on `region`:
 /// sqrt(var(R-G) + var((R+G)/2-B)). A grey image scores 0 whatever its tint.
-pub fn colourfulness(image: &RgbImage, region: Region, within: Option<&[[f32; 2]; 4]>) -> f32 {
+pub fn colourfulness(image: &RgbImage, region: Region, within: Option<&Quad>) -> f32 {
     let [x0, y0, x1, y1] = region;
     let step = ((x1 - x0).max(y1 - y0) / 300).max(1) as usize;
     let (mut n, mut s_rg, mut s2_rg, mut s_yb, mut s2_yb) = (0f64, 0f64, 0f64, 0f64, 0f64);
     for y in (y0..y1).step_by(step) {
         for x in (x0..x1).step_by(step) {
-            if within.is_some_and(|q| !inside(q, x as f32 + 0.5, y as f32 + 0.5)) {
+            if within.is_some_and(|q| !convex_quad_contains(q, [x as f32 + 0.5, y as f32 + 0.5])) {
                 continue;
             }
             let [r, g, b] = image.get_pixel(x, y).0.map(|v| v as f64);
@@ -159,28 +152,10 @@ pub fn colourfulness(image: &RgbImage, region: Region, within: Option<&[[f32; 2]
 }
 
 /// `q` scaled by `factor` about its centroid.
-fn shrink_quad(q: &[[f32; 2]; 4], factor: f32) -> [[f32; 2]; 4] {
+fn shrink_quad(q: &Quad, factor: f32) -> Quad {
     let cx = q.iter().map(|p| p[0]).sum::<f32>() / 4.0;
     let cy = q.iter().map(|p| p[1]).sum::<f32>() / 4.0;
     q.map(|[x, y]| [cx + (x - cx) * factor, cy + (y - cy) * factor])
-}
-
-/// Whether (x, y) lies inside the convex quadrilateral `q` (either winding).
-fn inside(q: &[[f32; 2]; 4], x: f32, y: f32) -> bool {
-    let mut sign = 0f32;
-    for i in 0..4 {
-        let [ax, ay] = q[i];
-        let [bx, by] = q[(i + 1) % 4];
-        let cross = (bx - ax) * (y - ay) - (by - ay) * (x - ax);
-        if cross != 0.0 {
-            if sign == 0.0 {
-                sign = cross.signum();
-            } else if cross.signum() != sign {
-                return false;
-            }
-        }
-    }
-    true
 }
 
 /// The strongest normalised autocorrelation, over lags 2-8 px in x and in y, of a crop

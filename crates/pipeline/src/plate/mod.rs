@@ -282,16 +282,7 @@ impl std::fmt::Debug for PlateModels {
 /// Where [`PlateModels::load`] looks: the models directory, then the repository's
 /// `models/trained/` (where `training/plates/train.sh` writes, and what is committed).
 pub fn model_candidates(models_dir: Option<&Path>) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(dir) = crate::models::ModelDir::resolve(models_dir) {
-        out.push(dir.root().join(MODEL_FILE));
-    }
-    out.push(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../models/trained")
-            .join(MODEL_FILE),
-    );
-    out
+    crate::models::trained_model_candidates(models_dir, MODEL_FILE)
 }
 
 /// The chosen read with where it came from.

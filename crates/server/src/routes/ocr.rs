@@ -158,7 +158,7 @@ async fn run(
             env.services.aml = aml;
             env.services.classification = json!({
                 "doc_type": kind.doc_type(),
-                "side": side_of(kind),
+                "side": kind.side(),
             });
             // The presentation-attack signals (api.md: services.spoofing.fake).
             if let Some(spoofing) = extraction.extra.get("spoofing") {
@@ -377,15 +377,6 @@ async fn resolve_transaction(
             .await
             .map(|t| t.id)
             .map_err(store_error),
-    }
-}
-
-fn side_of(kind: hawiya_pipeline::DocumentKind) -> Value {
-    use hawiya_pipeline::DocumentKind::*;
-    match kind {
-        IdFront | CarLicenseFront => json!("front"),
-        IdBack | CarLicenseBack => json!("back"),
-        _ => Value::Null,
     }
 }
 
