@@ -57,7 +57,7 @@ pub const LABELS: &[Label] = &[
     },
     Label {
         field: "chasis",
-        spellings: &["رقم الشاسيه", "رقم الشاسية", "رقم الشاسيه"],
+        spellings: &["رقم الشاسيه", "رقم الشاسية"],
     },
     Label {
         field: "motor",
