@@ -329,8 +329,8 @@ fn read_name(r: &mut CardReader, row: Option<&Row>) -> Result<(String, f32)> {
     let Some(row) = row else {
         return Ok((String::new(), 0.0));
     };
-    let read = r.arabic(&row.bounds)?;
-    Ok((super::names_fix(&letters_only(&read.text)), read.confidence))
+    let read = r.arabic_voted(&row.bounds, |t| super::names_fix(&letters_only(t)))?;
+    Ok((read.text, read.confidence))
 }
 
 /// Address text: Arabic words, `-` separators and ASCII digits kept.
@@ -373,14 +373,14 @@ fn read_address_1(r: &mut CardReader, row: Option<&Row>) -> Result<(String, f32)
                     x1: last.x0 - 2.0,
                     ..region
                 };
-                let read = r.arabic(&rest)?;
-                let text = format!("{} {}", d.text, clean_address(&read.text));
+                let read = r.arabic_voted(&rest, clean_address)?;
+                let text = format!("{} {}", d.text, read.text);
                 return Ok((text.trim().to_string(), read.confidence.min(d.confidence)));
             }
         }
     }
-    let read = r.arabic(&region)?;
-    Ok((clean_address(&read.text), read.confidence))
+    let read = r.arabic_voted(&region, clean_address)?;
+    Ok((read.text, read.confidence))
 }
 
 /// The second address line, `district - governorate`: the governorate is snapped to the
@@ -392,8 +392,8 @@ fn read_address_2(
     let Some(row) = row else {
         return Ok((String::new(), 0.0, None, None));
     };
-    let read = r.arabic(&row.bounds)?;
-    let text = clean_address(&read.text);
+    let read = r.arabic_voted(&row.bounds, clean_address)?;
+    let text = read.text.clone();
     let parts: Vec<&str> = text
         .split('-')
         .map(str::trim)
