@@ -10,7 +10,9 @@
 use hawiya_documents::arabic::is_arabic_letter;
 use hawiya_documents::dates::{self, DateRole};
 use hawiya_documents::id_number;
-use hawiya_documents::vocab::{self, closest_term, gender_from_word, MARITAL_STATUSES, RELIGIONS};
+use hawiya_documents::vocab::{
+    self, closest_term, gender_from_word, Gender, Term, MARITAL_STATUSES, RELIGIONS,
+};
 use hawiya_documents::{Code, FieldIssue};
 use image::RgbImage;
 use serde_json::{json, Value};
@@ -88,27 +90,90 @@ impl Words {
     }
 }
 
-fn snap_words(text: &str, confidence: f32) -> Words {
+/// Whether a religion or marital word is the feminine form (`مسلمة`, `آنسة`).
+fn feminine_form(word: &str) -> bool {
+    word.ends_with('ة')
+}
+
+/// The form of a religion or marital word for `gender` (`مسلم` for a man, `مسلمة` for a
+/// woman; `أعزب` and `آنسة`), from the same list.
+fn gendered_form(word: &'static str, gender: Gender, list: &'static [Term]) -> &'static str {
+    let want_feminine = gender == Gender::Female;
+    if feminine_form(word) == want_feminine {
+        return word;
+    }
+    let meaning = list.iter().find(|t| t.arabic == word).map(|t| t.english);
+    list.iter()
+        .find(|t| Some(t.english) == meaning && feminine_form(t.arabic) == want_feminine)
+        .map_or(word, |t| t.arabic)
+}
+
+/// The terms of `list` in `gender`'s forms.
+fn gendered_list(list: &'static [Term], gender: Gender) -> Vec<Term> {
+    list.iter()
+        .filter(|t| feminine_form(t.arabic) == (gender == Gender::Female))
+        .copied()
+        .collect()
+}
+
+/// Snaps one token to a closed list: one edit against the whole list; failing that, and
+/// when the holder's gender is known, up to two edits against that gender's forms only
+/// (three or four words, at least three edits apart from each other: `مسلم`, `مسيحي`,
+/// `يهودي`), for tokens of four letters or more. Ties refuse.
+fn snap_term(token: &str, list: &'static [Term], gender: Option<Gender>) -> Option<&'static str> {
+    if let Some(t) = closest_term(token, list, 1) {
+        return Some(t.arabic);
+    }
+    let g = gender?;
+    if token.chars().count() < 4 {
+        return None;
+    }
+    let forms = gendered_list(list, g);
+    let t = closest_term(token, &forms, 2)?;
+    list.iter().find(|x| x.arabic == t.arabic).map(|x| x.arabic)
+}
+
+/// The words of the gender, religion and marital row. `gender` is the holder's gender
+/// when known otherwise (the number's); the printed gender word, once read, takes over.
+/// Religion and marital words are put in the printed gender's form: the card prints
+/// `مسلمة`, `متزوجة` for a woman, and Tesseract often drops a final `ة`.
+fn snap_words(text: &str, confidence: f32, gender: Option<Gender>) -> Words {
     let mut w = Words::default();
-    for token in text.split_whitespace() {
-        if w.gender.is_none() {
-            if let Some(t) = vocab::closest_term(token, vocab::GENDER_WORDS, 1)
-                .filter(|t| t.arabic != "F" && t.arabic != "M")
-            {
-                w.gender = Some((t.arabic, confidence));
-                continue;
-            }
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    for token in &tokens {
+        if let Some(t) = vocab::closest_term(token, vocab::GENDER_WORDS, 1)
+            .filter(|t| t.arabic != "F" && t.arabic != "M")
+        {
+            w.gender = Some((t.arabic, confidence));
+            break;
+        }
+    }
+    let printed = w.gender.and_then(|(g, _)| gender_from_word(g));
+    let g = printed.or(gender);
+    for token in tokens {
+        if w.gender.is_some_and(|(g, _)| {
+            closest_term(token, vocab::GENDER_WORDS, 1).is_some_and(|t| t.arabic == g)
+        }) {
+            continue;
         }
         if w.religion.is_none() {
-            if let Some(t) = closest_term(token, RELIGIONS, 1) {
-                w.religion = Some((t.arabic, confidence));
+            if let Some(t) = snap_term(token, RELIGIONS, g) {
+                w.religion = Some((t, confidence));
                 continue;
             }
         }
         if w.marital.is_none() {
-            if let Some(t) = closest_term(token, MARITAL_STATUSES, 1) {
-                w.marital = Some((t.arabic, confidence));
+            if let Some(t) = snap_term(token, MARITAL_STATUSES, g) {
+                w.marital = Some((t, confidence));
             }
+        }
+    }
+    if let Some(g) = printed {
+        if let Some((r, c)) = w.religion {
+            w.religion = Some((gendered_form(r, g, RELIGIONS), c));
+        }
+        if let Some((m, c)) = w.marital {
+            w.marital = Some((gendered_form(m, g, MARITAL_STATUSES), c));
         }
     }
     w
@@ -199,6 +264,9 @@ pub fn read_card(
         .and_then(|n| derived_fields(&n.digits, today).0)
         .and_then(|s| chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
 
+    let number_gender = number
+        .as_ref()
+        .and_then(|n| derived_fields(&n.digits, today).2);
     let below_number = |row: &&Row| {
         number_row
             .as_ref()
@@ -292,15 +360,16 @@ pub fn read_card(
     for (i, row) in middle.iter().enumerate() {
         // Each box alone: the three words stand far apart, and one Tesseract line over
         // the gaps reads worse than three short ones.
+        let clean = |t: &str| super::names_fix(&arabic_words(t));
         let mut parts = Vec::new();
         let mut conf = 1.0f32;
         for b in row.boxes.iter().rev() {
-            let read = r.arabic(b)?;
+            let read = r.arabic_voted(b, clean)?;
             conf = conf.min(read.confidence);
             parts.push(read.text);
         }
-        let text = super::names_fix(&arabic_words(&parts.join(" ")));
-        let mut words = snap_words(&text, conf);
+        let text = parts.join(" ");
+        let mut words = snap_words(&text, conf, number_gender);
         if words.count() < 3 {
             // The word row's three words stand apart: Tesseract reads them better alone.
             let segments = ink_segments(&r.card.image, &row.bounds.grown(4.0, 2.0), 0.9);
@@ -308,11 +377,11 @@ pub fn read_card(
                 let mut alone = Vec::new();
                 let mut c = 1.0f32;
                 for seg in segments.iter().rev() {
-                    let read = r.arabic(seg)?;
+                    let read = r.arabic_voted(seg, clean)?;
                     c = c.min(read.confidence);
-                    alone.push(arabic_words(&read.text));
+                    alone.push(read.text);
                 }
-                let snapped = snap_words(&alone.join(" "), c);
+                let snapped = snap_words(&alone.join(" "), c, number_gender);
                 if snapped.count() > words.count() {
                     words = snapped;
                 }
@@ -439,10 +508,24 @@ mod tests {
 
     #[test]
     fn word_row_snaps_each_list() {
-        let w = snap_words("انثى مسلمه متزوجة", 0.9);
+        let w = snap_words("انثى مسلمه متزوجة", 0.9, None);
         assert_eq!(w.gender.map(|x| x.0), Some("أنثى"));
         assert_eq!(w.religion.map(|x| x.0), Some("مسلمة"));
         assert_eq!(w.marital.map(|x| x.0), Some("متزوجة"));
-        assert_eq!(snap_words("مهندس مدني", 0.9).count(), 0);
+        assert_eq!(snap_words("مهندس مدني", 0.9, None).count(), 0);
+        assert_eq!(snap_words("مهندس مدني", 0.9, Some(Gender::Male)).count(), 0);
+    }
+
+    #[test]
+    fn religion_and_marital_words_follow_the_printed_gender() {
+        // A dropped final `ة` is put back for a woman; the word order does not matter.
+        let w = snap_words("متزوج مسلم أنثى", 0.9, None);
+        assert_eq!(w.religion.map(|x| x.0), Some("مسلمة"));
+        assert_eq!(w.marital.map(|x| x.0), Some("متزوجة"));
+        assert_eq!(w.gender.map(|x| x.0), Some("أنثى"));
+        // Two edits, within the known gender's forms only.
+        let w = snap_words("مسحة", 0.9, Some(Gender::Female));
+        assert_eq!(w.religion.map(|x| x.0), Some("مسيحية"));
+        assert_eq!(snap_words("مسحة", 0.9, None).count(), 0);
     }
 }

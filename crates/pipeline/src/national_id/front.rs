@@ -352,36 +352,71 @@ pub(crate) fn clean_address(s: &str) -> String {
 }
 
 /// The first address line starts (on the right) with the house number in Arabic-Indic
-/// digits, which Tesseract cannot read: the rightmost ink segment goes to the digit
-/// recogniser when it is short, the rest to Tesseract.
+/// digits, which Tesseract cannot read: the rightmost ink goes to the digit recogniser,
+/// the rest to Tesseract.
+///
+/// Where the number ends is not known: its digits can stand as far apart as the number
+/// from the street word (`٩٩ ش`), so the line is cut at small gaps and the rightmost one
+/// to four pieces are each tried as the number; the surest read of one to four digits
+/// wins (a piece of the street word lowers the recogniser's confidence).
 fn read_address_1(r: &mut CardReader, row: Option<&Row>) -> Result<(String, f32)> {
     let Some(row) = row else {
         return Ok((String::new(), 0.0));
     };
     let region = row.bounds;
-    let segments = ink_segments(&r.card.image, &region.grown(4.0, 2.0), r.params.segment_gap);
-    if let (Some(last), true) = (segments.last(), segments.len() >= 2) {
-        let short = last.width() < 3.0 * last.height();
-        if short {
-            let number = r.digits(last, |d| {
-                !d.text.is_empty() && d.text.len() <= 4 && !d.text.contains('/')
-            })?;
-            if let Some((d, _)) = number
-                .filter(|(d, _)| d.text.len() <= 4 && !d.text.contains('/') && d.confidence > 0.4)
-            {
-                let rest = CardBox {
-                    x1: last.x0 - 2.0,
-                    ..region
-                };
-                let read = r.arabic_voted(&rest, clean_address)?;
-                let text = format!("{} {}", d.text, read.text);
-                return Ok((text.trim().to_string(), read.confidence.min(d.confidence)));
-            }
+    let pieces = ink_segments(&r.card.image, &region.grown(4.0, 2.0), ADDRESS_PIECE_GAP);
+    let mut best: Option<(String, f32, CardBox)> = None;
+    for k in 1..=pieces.len().saturating_sub(1).min(4) {
+        let first = &pieces[pieces.len() - k];
+        let last = &pieces[pieces.len() - 1];
+        let number_box = CardBox {
+            x0: first.x0,
+            x1: last.x1,
+            y0: pieces[pieces.len() - k..]
+                .iter()
+                .map(|p| p.y0)
+                .fold(f32::MAX, f32::min),
+            y1: pieces[pieces.len() - k..]
+                .iter()
+                .map(|p| p.y1)
+                .fold(f32::MIN, f32::max),
+        };
+        if number_box.width() > 3.0 * region.height() {
+            break;
         }
+        let plausible = |d: &crate::digits::DigitRead| {
+            !d.text.is_empty() && d.text.len() <= 4 && d.text.chars().all(|c| c.is_ascii_digit())
+        };
+        let Some((d, _)) = r.digits(&number_box, plausible)? else {
+            continue;
+        };
+        if plausible(&d) && d.confidence > 0.4 && best.as_ref().is_none_or(|b| d.confidence > b.1) {
+            best = Some((d.text, d.confidence, number_box));
+        }
+    }
+    if let Some((number, confidence, number_box)) = best {
+        let rest = CardBox {
+            x1: number_box.x0 - 2.0,
+            ..region
+        };
+        let read = r.arabic_voted(&rest, clean_address)?;
+        // The rest's crop is padded to the right, over the number's first digits:
+        // digits Tesseract found there are the number's, already read.
+        let words: Vec<&str> = read
+            .text
+            .split(' ')
+            .skip_while(|w| w.chars().all(|c| c.is_ascii_digit()))
+            .collect();
+        let text = format!("{number} {}", words.join(" "));
+        return Ok((text.trim().to_string(), read.confidence.min(confidence)));
     }
     let read = r.arabic_voted(&region, clean_address)?;
     Ok((read.text, read.confidence))
 }
+
+/// Gap (in ink heights) at which an address line is cut into pieces when looking for
+/// its house number. 0.15: between two Arabic-Indic digits there is about 0.2.
+const ADDRESS_PIECE_GAP: f32 = 0.15;
 
 /// The second address line, `district - governorate`: the governorate is snapped to the
 /// list (it is the `city` field), the district kept as read.
