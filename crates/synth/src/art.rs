@@ -109,8 +109,12 @@ pub fn background(rng: &mut ChaCha8Rng, w: u32, h: u32) -> RgbImage {
     img
 }
 
-/// Face image files in `dir`, sorted so a seed picks the same file on every machine.
+/// Face image files in `dir`, sorted so a seed picks the same file on every machine;
+/// `dir` may also be one image file, which every card then carries.
 pub fn face_files(dir: &Path) -> Vec<PathBuf> {
+    if dir.is_file() {
+        return vec![dir.to_path_buf()];
+    }
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|rd| {
             rd.filter_map(|e| e.ok().map(|e| e.path()))

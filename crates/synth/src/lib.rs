@@ -177,7 +177,8 @@ pub struct SynthParams {
     pub seed: u64,
     /// Default `Normal`.
     pub difficulty: Difficulty,
-    /// Folder of face photos (JPEG/PNG) for the card photo; `None` draws a silhouette.
+    /// Folder of face photos (JPEG/PNG) for the card photo, or one photo file that every
+    /// card carries; `None` draws a silhouette.
     pub faces_dir: Option<PathBuf>,
     /// Share of ID-number documents made deliberately invalid. Default 0.1: enough to
     /// exercise every validation code in a few hundred samples without drowning the
