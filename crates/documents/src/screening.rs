@@ -12,10 +12,14 @@
 //!    `ch`/`sh`, doubled letters) collapse, so `Mohammed`/`Mohamed` and `Youssef`/`Yousef`
 //!    fold alike and the remaining differences are scored by Jaro-Winkler.
 //!
-//! Retrieval keys ([`retrieval_keys`]) are hashes of *pairs* of token skeletons (the folded
-//! token without vowels): an entry is a candidate when it shares at least two skeletons
-//! with the query, in any order. Single tokens would be useless as keys (a tenth of Egyptian
-//! names contain `Mohamed`); pairs are selective and still survive a misspelt token.
+//! Retrieval keys ([`entry_set_keys`], [`query_set_keys`]) are hashes of a name's *set* of
+//! token skeletons (the folded token without vowels, in any order) and of that set less
+//! one token, tagged with the left-out token's initial: an entry is a candidate when it has
+//! the query's names, one more, one fewer, or one different name with the same initial,
+//! which is what reaching the default threshold takes. Single tokens, and even pairs, would
+//! be poor keys (a tenth of Egyptian names contain `Mohamed`, and at a million entries a
+//! common pair has tens of thousands); a set of three or four names is selective.
+//! [`retrieval_keys`] (token pairs) are the keys of lists imported before the set keys.
 
 use crate::arabic::{has_arabic, normalize_latin_name_with, MatchingOptions};
 use crate::translit::transliterate_name;
@@ -41,7 +45,8 @@ pub struct ScreeningParams {
     /// Default 4: a year narrows a name to about a sixtieth of adults, a weak hint.
     pub year_boost: f32,
     /// Score (0-100) from which an entry is reported as a match. Default 85: at 85 the
-    /// generated evaluation set has recall above 95% with precision above 90%; lower values
+    /// generated evaluation set, screened with the date of birth as an ID card gives it,
+    /// has recall above 95% with precision above 90% (benches/results/aml.md); lower values
     /// let in names that share three of four tokens with a listed person.
     pub threshold: f32,
 }
@@ -163,12 +168,11 @@ fn fold_simple(token: &str) -> String {
             out.push(c);
         }
     }
-    // A final `h` after a vowel is silent (`Fatmah`, `Sarah`, `Abdallah`/`Abdalla`).
-    if out.len() > 2 && out.ends_with('h') {
-        let before = out.as_bytes()[out.len() - 2];
-        if matches!(before, b'a' | b'i' | b'u') {
-            out.pop();
-        }
+    // A final `h` after `a` is silent (`Fatmah`, `Sarah`, `Abdallah`/`Abdalla`). After
+    // another vowel it is usually a real consonant (`ح` of `Sameh`, `Saleh`, `Nouh`), and
+    // dropping it would make `Sameh` the same name as `Samy`.
+    if out.len() > 2 && out.ends_with("ah") {
+        out.pop();
     }
     out
 }
@@ -205,8 +209,8 @@ fn stable_hash(parts: &[&str]) -> i64 {
     h as i64
 }
 
-/// Retrieval keys of a name: one per unordered pair of distinct skeletons, or, for a
-/// one-token name, one for that token. Sorted and deduplicated.
+/// Key scheme 1 (lists imported before [`entry_set_keys`]): one key per unordered pair of
+/// skeletons, or, for a one-token name, one for that token. Sorted and deduplicated.
 pub fn retrieval_keys(name: &NameKey) -> Vec<i64> {
     let mut skels: Vec<String> = name
         .tokens
@@ -239,6 +243,142 @@ pub fn retrieval_keys(name: &NameKey) -> Vec<i64> {
     keys.sort_unstable();
     keys.dedup();
     keys
+}
+
+/// Letters a token skeleton can start with ([`skeleton`] of a [`fold_token`] result): `a`
+/// for any leading vowel, the consonants folding leaves, and `S`/`X` for `sh`/`kh`.
+const SKELETON_INITIALS: &[char] = &[
+    'a', 'b', 'd', 'f', 'g', 'h', 'k', 'l', 'm', 'n', 'r', 's', 't', 'w', 'x', 'y', 'z', 'S', 'X',
+];
+
+/// The skeletons of a name's first [`MAX_KEY_TOKENS`] tokens, sorted (a multiset: repeated
+/// names stay repeated).
+fn sorted_skeletons(name: &NameKey) -> Vec<String> {
+    let mut skels: Vec<String> = name
+        .tokens
+        .iter()
+        .take(MAX_KEY_TOKENS)
+        .map(|t| skeleton(t))
+        .filter(|s| !s.is_empty())
+        .collect();
+    skels.sort();
+    skels
+}
+
+/// Key of a whole name: its sorted skeleton multiset, so order does not matter.
+fn set_key(skels: &[String]) -> i64 {
+    let mut parts: Vec<&str> = Vec::with_capacity(skels.len() + 1);
+    parts.push("S");
+    parts.extend(skels.iter().map(String::as_str));
+    stable_hash(&parts)
+}
+
+/// Key of a name with one token left out, tagged with the left-out token's initial.
+fn drop_key(rest: &[String], initial: char) -> i64 {
+    let tag = format!("T{initial}");
+    let mut parts: Vec<&str> = Vec::with_capacity(rest.len() + 1);
+    parts.push(&tag);
+    parts.extend(rest.iter().map(String::as_str));
+    stable_hash(&parts)
+}
+
+/// `skels` without its `i`-th element.
+fn without(skels: &[String], i: usize) -> Vec<String> {
+    let mut rest = skels.to_vec();
+    rest.remove(i);
+    rest
+}
+
+/// The part a retrieval key plays in a query; the store weighs candidates by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KeyRole {
+    /// The same skeleton multiset: the same name in any order, script or spelling that
+    /// keeps the consonants.
+    Exact,
+    /// The entry is the query less one token.
+    EntryOmits,
+    /// The query is the entry less one token.
+    QueryOmits,
+    /// All tokens but one agree and the odd ones start alike: a typo or a spelling
+    /// variant of one name (or a different name with the same initial: scoring decides).
+    OneDiffers,
+}
+
+/// The set keys of a listed name (scheme 2, see [`query_set_keys`]): the whole skeleton
+/// multiset, and for each token the multiset without it tagged with its initial. A
+/// four-token name has 5 keys. Sorted and deduplicated.
+pub fn entry_set_keys(name: &NameKey) -> Vec<i64> {
+    let skels = sorted_skeletons(name);
+    if skels.is_empty() {
+        return Vec::new();
+    }
+    let mut keys = vec![set_key(&skels)];
+    if skels.len() >= 2 {
+        for (i, s) in skels.iter().enumerate() {
+            keys.push(drop_key(&without(&skels, i), initial(s)));
+        }
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
+fn initial(skeleton: &str) -> char {
+    skeleton.chars().next().unwrap_or('a')
+}
+
+/// The keys a query looks up, with their roles. With the entry's [`entry_set_keys`] they
+/// find, without reading any long posting list, every entry that:
+/// - has the same skeleton multiset ([`KeyRole::Exact`]);
+/// - is the query less one token, e.g. a list that omits the grandfather
+///   ([`KeyRole::EntryOmits`], the query's multiset less each token against the entry's
+///   whole multiset);
+/// - is the query plus one token ([`KeyRole::QueryOmits`], the query's multiset tagged with
+///   each possible initial against the entry's drop keys);
+/// - differs in one token with the same initial, as a typo or a consonant-changing
+///   spelling does ([`KeyRole::OneDiffers`]).
+///
+/// Those are exactly the entries that can reach a default-threshold name score: two
+/// differing tokens, or one omitted and one differing, cost more than 15 points.
+pub fn query_set_keys(name: &NameKey) -> Vec<(i64, KeyRole)> {
+    let skels = sorted_skeletons(name);
+    let mut keys = Vec::new();
+    if skels.is_empty() {
+        return keys;
+    }
+    keys.push((set_key(&skels), KeyRole::Exact));
+    if skels.len() >= 2 {
+        for (i, s) in skels.iter().enumerate() {
+            let rest = without(&skels, i);
+            keys.push((drop_key(&rest, initial(s)), KeyRole::OneDiffers));
+            // One remaining token matches too many one-token entries to be worth it.
+            if rest.len() >= 2 {
+                keys.push((set_key(&rest), KeyRole::EntryOmits));
+            }
+        }
+        for &c in SKELETON_INITIALS {
+            keys.push((drop_key(&skels, c), KeyRole::QueryOmits));
+        }
+    }
+    // The same key in two roles (repeated tokens): keep the first, strongest role.
+    let mut seen = std::collections::HashSet::new();
+    keys.retain(|(k, _)| seen.insert(*k));
+    keys
+}
+
+/// The retrieval key of a full date of birth (`YYYY-MM-DD`); `None` for a bare year or
+/// anything else, which would select too many entries to be a key.
+pub fn birth_date_key(date: &str) -> Option<i64> {
+    let d = date.trim();
+    let ok = d.len() == 10
+        && d.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    ok.then(|| stable_hash(&["dob", d]))
 }
 
 /// Shortest document number used as a key: shorter "numbers" in lists are fragments or
@@ -279,17 +419,27 @@ pub fn token_similarity(a: &str, b: &str) -> f32 {
 /// What a pair of tokens adds to a name score, 0..=1: nothing under
 /// [`ScreeningParams::token_floor`], then rising linearly to 1 for identical tokens. Linear
 /// from the floor, not from 0, because Jaro-Winkler rates different names of one shape
-/// (`gamal`/`gamila`, `hasan`/`hanan`) near 0.9: they must add little. Tokens with the same
-/// consonant skeleton (`yusif`/`yusuf`) count as at least [`SAME_SKELETON_SIMILARITY`].
+/// (`gamal`/`gamila`, `hasan`/`hanan`) near 0.9: they must add little. Tokens that differ
+/// only in their vowels (`yusif`/`yusuf`, see [`same_but_vowels`]) count as at least
+/// [`SAME_SKELETON_SIMILARITY`].
 pub fn token_credit(a: &str, b: &str, params: &ScreeningParams) -> f32 {
     let mut s = token_similarity(a, b);
     if s < params.token_floor {
         return 0.0;
     }
-    if s < SAME_SKELETON_SIMILARITY && skeleton(a) == skeleton(b) {
+    if s < SAME_SKELETON_SIMILARITY && same_but_vowels(a, b) {
         s = SAME_SKELETON_SIMILARITY;
     }
     ((s - params.token_floor) / (1.0 - params.token_floor)).clamp(0.0, 1.0)
+}
+
+/// Whether two folded tokens differ only in their vowels, with at least three consonants
+/// to go by: `yusif`/`yusuf`, `muhamid`/`muhamad`, and Arabic-script names whose
+/// transliteration lacks short vowels (`askndrani`/`iskandarani`). Not two-consonant names
+/// (`said`/`saad`, `mina`/`muna`), where the vowel is what tells the names apart.
+fn same_but_vowels(a: &str, b: &str) -> bool {
+    let skel = skeleton(a);
+    skel.chars().count() >= 3 && skel == skeleton(b)
 }
 
 /// The similarity given to tokens that differ only in vowels (and pass the floor): vowels
@@ -366,6 +516,18 @@ pub fn score(
     entry_dob: Option<&str>,
     params: &ScreeningParams,
 ) -> f32 {
+    rank_score(query, query_dob, entry_names, entry_dob, params).min(100.0)
+}
+
+/// [`score`] before the cap at 100, for ranking: of two entries with the same full name,
+/// the one with the query's birth date comes first although both score 100.
+pub fn rank_score(
+    query: &NameKey,
+    query_dob: Option<&str>,
+    entry_names: &[NameKey],
+    entry_dob: Option<&str>,
+    params: &ScreeningParams,
+) -> f32 {
     let best = entry_names
         .iter()
         .map(|e| name_score(query, e, params))
@@ -373,7 +535,7 @@ pub fn score(
     if best <= 0.0 {
         return 0.0;
     }
-    (best * 100.0 + dob_points(query_dob, entry_dob, params)).min(100.0)
+    best * 100.0 + dob_points(query_dob, entry_dob, params)
 }
 
 #[cfg(test)]
@@ -500,6 +662,76 @@ mod tests {
             key("طارق حمدي رجب")
         );
         assert_eq!(retrieval_keys(&key("Karim")).len(), 1);
+    }
+
+    /// Whether an entry named `entry` is among the candidates of a query `query`.
+    fn retrieved(query: &str, entry: &str) -> bool {
+        let e = entry_set_keys(&key(entry));
+        query_set_keys(&key(query))
+            .iter()
+            .any(|(k, _)| e.contains(k))
+    }
+
+    #[test]
+    fn set_keys_find_what_can_match() {
+        let listed = "Tarek Hamdy Ragab Soliman";
+        assert_eq!(entry_set_keys(&key(listed)).len(), 5);
+        // Order, script and vowel spelling keep the whole set.
+        let exact = entry_set_keys(&key(listed));
+        let swapped = query_set_keys(&key("Soliman Tarek Hamdy Ragab"));
+        assert_eq!(swapped[0].1, KeyRole::Exact);
+        assert!(exact.contains(&swapped[0].0));
+        assert!(retrieved("طارق حمدي رجب سليمان", listed));
+        // One name omitted on either side, one misspelt (same initial).
+        assert!(retrieved("Tarek Hamdy Soliman", listed));
+        assert!(retrieved(listed, "Tarek Ragab Soliman"));
+        // A misspelt initial is not (the typo keys are tagged with it).
+        assert!(!retrieved("Tarek Hamdy Ragab Zoliman", listed));
+        assert!(retrieved("Tarek Hamdy Ragab Solimn", listed));
+        assert!(retrieved("Tarek Hamdy Ragab Sleiman", listed));
+        // Two names differ: not a candidate (it cannot reach the threshold).
+        assert!(!retrieved("Tarek Hamdy Samir Khaled", listed));
+        // Repeated names stay a multiset.
+        assert_ne!(
+            entry_set_keys(&key("Mohamed Mohamed Ali")),
+            entry_set_keys(&key("Mohamed Ali"))
+        );
+        assert!(retrieved("Mohamed Ali", "Mohamed Mohamed Ali"));
+        assert_eq!(entry_set_keys(&key("Karim")).len(), 1);
+        assert!(query_set_keys(&key("")).is_empty());
+        // Every initial a skeleton can have is looked up for a name one token longer.
+        for c in 'a'..='z' {
+            let name = format!("{c}xyz");
+            let initial = skeleton(&fold_token(&name)).chars().next().unwrap();
+            assert!(SKELETON_INITIALS.contains(&initial), "{name}");
+        }
+        for w in ["sharif", "khaled", "chadi"] {
+            let initial = skeleton(&fold_token(w)).chars().next().unwrap();
+            assert!(SKELETON_INITIALS.contains(&initial), "{w}");
+        }
+    }
+
+    #[test]
+    fn birth_date_keys_need_a_full_date() {
+        assert!(birth_date_key("1980-02-03").is_some());
+        assert_ne!(birth_date_key("1980-02-03"), birth_date_key("1980-02-04"));
+        assert_eq!(birth_date_key(" 1980-02-03 "), birth_date_key("1980-02-03"));
+        assert_eq!(birth_date_key("1980"), None);
+        assert_eq!(birth_date_key("03/02/1980"), None);
+    }
+
+    #[test]
+    fn vowels_matter_in_short_names_and_final_h_only_after_a() {
+        let p = ScreeningParams::default();
+        // Two consonants: the vowel tells the names apart.
+        assert!(token_credit("said", "saad", &p) < 0.5);
+        // Three or more: vowel spellings (and Arabic transliterations without short
+        // vowels) of one name.
+        assert!(token_credit("yusif", "yusuf", &p) > 0.7);
+        assert!(token_credit("iskandarani", "askndrani", &p) > 0.7);
+        assert_eq!(key("Sarah").tokens, key("Sara").tokens);
+        assert_ne!(key("Sameh").tokens, key("Samy").tokens);
+        assert_eq!(key("Saleh").tokens, key("صالح").tokens);
     }
 
     #[test]

@@ -2,16 +2,25 @@
 //! screening a name and ID number against every list.
 //!
 //! ## Why candidate retrieval lives in the database
-//! Each entry's names are reduced to retrieval keys (64-bit hashes of pairs of token
-//! skeletons, and of document numbers; see [`hawiya_documents::screening`]) kept in
-//! `aml_keys`. A query computes its own keys, and one SQL statement returns the entries
-//! sharing the most keys with it; only those few hundred candidates are scored in Rust.
+//! Each entry's names are reduced to retrieval keys (64-bit hashes of the name's token
+//! skeleton set and of that set less each token, see
+//! [`hawiya_documents::screening::entry_set_keys`]; of the full date of birth; of document
+//! numbers) kept in `aml_keys`. A query computes the keys an entry able to reach the
+//! threshold must have ([`hawiya_documents::screening::query_set_keys`]), and one SQL
+//! statement reads a bounded slice of each key's posting list and returns the entries
+//! with the most weight; only those few hundred candidates are scored in Rust. Every key
+//! is selective (a whole name or all but one of its tokens, never a lone `Mohamed`), so
+//! the rows one query reads stay in the thousands at a million entries.
 //! Nothing is held in memory between requests, so several replicas sharing PostgreSQL need
 //! no cache, no refresh protocol and no warm-up: an import committed by one replica (or by
 //! `hawiya aml import` on an operator's machine) is what the next query of every replica
 //! sees, and the query's single statement reads one snapshot, so it never mixes an old
 //! and a new version of a list. The cost is an index about seven times the entry count
-//! (one row per token pair), measured in `benches/results/aml.md`.
+//! (a four-token name has five name keys, plus its birth date and document number),
+//! measured in `benches/results/aml.md`.
+//!
+//! Lists imported before key scheme 2 (migration 0003) carry token-pair keys instead;
+//! queries also read those while any such list remains, and re-importing moves it over.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -19,7 +28,8 @@ use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use hawiya_documents::screening::{
-    self, document_number_key, normalize_document_number, retrieval_keys, NameKey, ScreeningParams,
+    self, birth_date_key, document_number_key, entry_set_keys, normalize_document_number,
+    query_set_keys, retrieval_keys, KeyRole, NameKey, ScreeningParams,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -155,12 +165,14 @@ pub struct AmlQuery<'a> {
 pub struct AmlSearchParams {
     /// Name scoring and the match threshold.
     pub screening: ScreeningParams,
-    /// Most candidates fetched and scored per query. Default 300: a query shares at least
-    /// two name tokens with its true entry, which then ranks among the entries sharing the
-    /// most keys; 300 leaves room for the commonest name pairs while bounding the rows one
-    /// query reads (see the latency figures in benches/results/aml.md).
+    /// Most candidates fetched and scored per query, by retrieval weight (a document number
+    /// first; then the sum of: the query's birth date, the same name, a name one token
+    /// shorter or longer, one differing token). Default 500: room for every same-named entry of a common name
+    /// with its look-alikes, while bounding the rows one query joins and scores (see the
+    /// latency figures in benches/results/aml.md).
     pub max_candidates: i64,
-    /// Most matches returned. Default 10: more is noise for the reviewer.
+    /// Most matches returned, best first (a same birth date ranks a same-named entry
+    /// first). Default 10: more is noise for the reviewer.
     pub max_results: usize,
 }
 
@@ -168,7 +180,7 @@ impl Default for AmlSearchParams {
     fn default() -> Self {
         AmlSearchParams {
             screening: ScreeningParams::default(),
-            max_candidates: 300,
+            max_candidates: 500,
             max_results: 10,
         }
     }
@@ -751,11 +763,13 @@ impl Store {
             // A write first: on SQLite this takes the database's write lock, so the id
             // range read below cannot be taken by another import before the commit.
             let version: i64 = sqlx::query_scalar(
-                "INSERT INTO aml_lists (name, version, format, imported_at, entry_count, source_sha256) \
-                 VALUES ($1, 1, $2, $3, $4, $5) \
+                "INSERT INTO aml_lists (name, version, format, imported_at, entry_count, \
+                 source_sha256, key_scheme) \
+                 VALUES ($1, 1, $2, $3, $4, $5, 2) \
                  ON CONFLICT (name) DO UPDATE SET version = aml_lists.version + 1, \
                  format = excluded.format, imported_at = excluded.imported_at, \
-                 entry_count = excluded.entry_count, source_sha256 = excluded.source_sha256 \
+                 entry_count = excluded.entry_count, source_sha256 = excluded.source_sha256, \
+                 key_scheme = 2 \
                  RETURNING version",
             )
             .bind(name)
@@ -887,28 +901,62 @@ impl Store {
     ) -> Result<Vec<AmlMatch>, StoreError> {
         let name_key = query.name.map(NameKey::new).unwrap_or_default();
         let id_key = query.id_number.and_then(document_number_key);
-        let mut keys = retrieval_keys(&name_key);
-        keys.extend(id_key);
-        if keys.is_empty() {
-            return Ok(Vec::new());
-        }
         let dob = query
             .date_of_birth
             .map(str::to_string)
             .or_else(|| query.id_number.and_then(birth_date_of_national_id));
+        // The birth date alone never makes a match (it only adds points to a name score),
+        // so it is a key only when there is a name to score.
+        let dob_key = dob
+            .as_deref()
+            .filter(|_| !name_key.is_empty())
+            .and_then(birth_date_key);
+        let name_keys = query_set_keys(&name_key);
+        let pair_keys = retrieval_keys(&name_key);
+        if name_keys.is_empty() && id_key.is_none() {
+            return Ok(Vec::new());
+        }
 
         // One statement, so one snapshot: a concurrent re-import is seen whole or not at
-        // all. A document-number hit outranks any number of name-pair hits.
-        let placeholders: Vec<String> = (3..keys.len() + 3).map(|i| format!("${i}")).collect();
+        // all. Each key contributes at most `limit` entries (its posting list's first,
+        // by id), weighted by its role; a document-number hit outranks everything.
+        let mut parts: Vec<String> = Vec::new();
+        let mut binds: Vec<i64> = Vec::new();
+        let mut push = |key: i64, id_hit: u8, (weight, limit): (u32, u32), extra: &str| {
+            binds.push(key);
+            let n = binds.len() + 1; // $1 is the candidate limit
+            parts.push(format!(
+                "SELECT entry_id, {id_hit} AS id_hit, {weight} AS w FROM \
+                 (SELECT entry_id FROM aml_keys WHERE key = ${n}{extra} \
+                 ORDER BY entry_id LIMIT {limit}) k{n}"
+            ));
+        };
+        if let Some(k) = id_key {
+            push(k, 1, (0, 20), "");
+        }
+        for (k, role) in &name_keys {
+            push(*k, 0, role_weight(*role), "");
+        }
+        if let Some(k) = dob_key {
+            push(k, 0, DOB_WEIGHT, "");
+        }
+        // Lists imported before key scheme 2 have token-pair keys only.
+        for k in &pair_keys {
+            push(
+                *k,
+                0,
+                PAIR_WEIGHT,
+                " AND EXISTS (SELECT 1 FROM aml_lists WHERE key_scheme < 2)",
+            );
+        }
         let sql = format!(
             "SELECT e.list_name, e.case_no, e.case_year, e.record_date, e.full_name, \
              e.id_number, e.date_of_birth, e.name_keys, c.id_hit \
-             FROM (SELECT entry_id, MAX(CASE WHEN key = $1 THEN 1 ELSE 0 END) AS id_hit, \
-                          COUNT(*) AS hits \
-                   FROM aml_keys WHERE key IN ({}) GROUP BY entry_id \
-                   ORDER BY id_hit DESC, hits DESC, entry_id LIMIT $2) c \
+             FROM (SELECT entry_id, MAX(id_hit) AS id_hit, SUM(w) AS w \
+                   FROM ({}) u GROUP BY entry_id \
+                   ORDER BY MAX(id_hit) DESC, SUM(w) DESC, entry_id LIMIT $1) c \
              JOIN aml_entries e ON e.id = c.entry_id",
-            placeholders.join(", ")
+            parts.join(" UNION ALL ")
         );
         type Row = (
             String,
@@ -922,16 +970,19 @@ impl Store {
             i32,
         );
         let rows: Vec<Row> = dispatch!(self, |pool| {
-            let mut q = sqlx::query_as::<_, Row>(&sql)
-                .bind(id_key.unwrap_or(0))
-                .bind(params.max_candidates);
-            for k in &keys {
+            let mut q = sqlx::query_as::<_, Row>(&sql).bind(params.max_candidates);
+            for k in &binds {
                 q = q.bind(*k);
             }
             q.fetch_all(pool).await?
         });
 
-        let mut matches: Vec<AmlMatch> = rows
+        // Whether an entry has the query's full (`YYYY-MM-DD`) birth date.
+        let same_birth_date = |entry_dob: Option<&str>| match (dob.as_deref(), entry_dob) {
+            (Some(q), Some(e)) => q.len() == 10 && q == e,
+            _ => false,
+        };
+        let mut matches: Vec<(bool, f32, AmlMatch)> = rows
             .into_iter()
             .filter_map(
                 |(
@@ -945,13 +996,15 @@ impl Store {
                     keys,
                     id_hit,
                 )| {
+                    // Unrounded and uncapped, for ranking: a document number first (shown
+                    // as 100), then names with the birth date's points on top.
                     let score = if id_hit == 1 {
-                        100.0
+                        1000.0
                     } else if name_key.is_empty() {
                         0.0
                     } else {
                         let names: Vec<NameKey> = keys.lines().map(NameKey::from_stored).collect();
-                        screening::score(
+                        screening::rank_score(
                             &name_key,
                             dob.as_deref(),
                             &names,
@@ -959,24 +1012,64 @@ impl Store {
                             &params.screening,
                         )
                     };
-                    (score >= params.screening.threshold).then(|| AmlMatch {
-                        case_no,
-                        case_year,
-                        record_date,
-                        full_name,
-                        id_number,
-                        date_of_birth: entry_dob,
-                        score: score.round().clamp(0.0, 100.0) as u8,
-                        list,
+                    (score >= params.screening.threshold).then(|| {
+                        (
+                            id_hit == 1 || same_birth_date(entry_dob.as_deref()),
+                            score,
+                            AmlMatch {
+                                case_no,
+                                case_year,
+                                record_date,
+                                full_name,
+                                id_number,
+                                date_of_birth: entry_dob,
+                                score: score.round().clamp(0.0, 100.0) as u8,
+                                list,
+                            },
+                        )
                     })
                 },
             )
             .collect();
-        matches.sort_by(|a, b| b.score.cmp(&a.score).then(a.full_name.cmp(&b.full_name)));
+        // A document number first, then the matches with the query's full birth date (the
+        // listed person is far likelier among them than among better-named entries of
+        // unknown or other dates), each by the unrounded score (a same-named entry with the
+        // same birth date before its namesakes, although all show 100), then by list and
+        // case for a stable order.
+        matches.sort_by(|(da, sa, a), (db, sb, b)| {
+            db.cmp(da)
+                .then_with(|| sb.total_cmp(sa))
+                .then_with(|| a.list.cmp(&b.list))
+                .then_with(|| a.case_no.cmp(&b.case_no))
+                .then_with(|| a.full_name.cmp(&b.full_name))
+        });
         matches.truncate(params.max_results);
-        Ok(matches)
+        Ok(matches.into_iter().map(|(_, _, m)| m).collect())
     }
 }
+
+/// Retrieval weight and posting-list slice of a name key. An entry with the same name
+/// gathers the whole-name weight and one drop-one weight per token (16 + 4n), far above
+/// one merely sharing all but one token (4); slices are long for the selective roles and
+/// shorter for the nineteen `QueryOmits` keys.
+fn role_weight(role: KeyRole) -> (u32, u32) {
+    match role {
+        KeyRole::Exact => (16, 1000),
+        KeyRole::EntryOmits => (8, 500),
+        KeyRole::QueryOmits => (8, 300),
+        KeyRole::OneDiffers => (4, 1000),
+    }
+}
+
+/// The same full birth date: above every name role, so that a listed person whose name
+/// the query misspells or shortens is scored even when thousands of entries share all but
+/// one of the query's names (with `Mohamed` and `Mahmoud` sharing a skeleton, common
+/// names crowd the candidates). At most 200 entries per date (a million generated entries
+/// have about 50), so even a list that fills unknown dates with one placeholder leaves
+/// most of the candidates to names.
+const DOB_WEIGHT: (u32, u32) = (40, 200);
+/// A token pair of a scheme-1 list.
+const PAIR_WEIGHT: (u32, u32) = (2, 300);
 
 /// The birth date (`YYYY-MM-DD`) a 14-digit national ID encodes, when it is one.
 fn birth_date_of_national_id(id: &str) -> Option<String> {
@@ -999,7 +1092,7 @@ fn entry_keys(entry: &AmlEntry) -> (String, Vec<i64>) {
         if key.is_empty() {
             continue;
         }
-        keys.extend(retrieval_keys(&key));
+        keys.extend(entry_set_keys(&key));
         let stored = key.stored();
         if !lines.contains(&stored) {
             lines.push(stored);
@@ -1011,6 +1104,7 @@ fn entry_keys(entry: &AmlEntry) -> (String, Vec<i64>) {
             .iter()
             .filter_map(|n| document_number_key(n)),
     );
+    keys.extend(entry.date_of_birth.as_deref().and_then(birth_date_key));
     keys.sort_unstable();
     keys.dedup();
     (lines.join("\n"), keys)
@@ -1019,6 +1113,7 @@ fn entry_keys(entry: &AmlEntry) -> (String, Vec<i64>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Pool;
 
     #[test]
     fn dates_in_list_spellings() {
@@ -1046,6 +1141,74 @@ mod tests {
         assert_eq!(dob.as_deref(), Some("1951-06-19"));
         assert_eq!(ids, ["1084010", "25106191234567"]);
         assert_eq!(ofac_name("ZAWAHIRI, Ayman al-"), "Ayman al- ZAWAHIRI");
+    }
+
+    fn entry(case: &str, name: &str, dob: &str) -> AmlEntry {
+        AmlEntry {
+            case_no: Some(case.into()),
+            full_name: name.into(),
+            date_of_birth: Some(dob.into()),
+            ..AmlEntry::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn birth_date_ranks_namesakes_and_scheme_1_lists_are_still_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/aml.db", dir.path().display());
+        let store = Store::connect(&url).await.unwrap();
+        let parsed = ParsedList {
+            format: AmlFormat::LocalCsv,
+            entries: (0..12)
+                .map(|i| entry(&i.to_string(), "Tarek Hamdy Ragab Soliman", "1970-01-01"))
+                .chain([entry("12", "طارق حمدي رجب سليمان", "1981-05-06")])
+                .collect(),
+            source_sha256: "0".repeat(64),
+        };
+        store.replace_aml_list("local", &parsed).await.unwrap();
+        let params = AmlSearchParams::default();
+        // Thirteen namesakes, ten returned: with the birth date, the right one first.
+        let q = AmlQuery {
+            name: Some("Soliman Tarek Hamdi Ragab"),
+            date_of_birth: Some("1981-05-06"),
+            ..AmlQuery::default()
+        };
+        let hits = store.screen_aml(&q, &params).await.unwrap();
+        assert_eq!(hits.len(), 10);
+        assert_eq!(hits[0].case_no.as_deref(), Some("12"));
+        assert_eq!(hits[0].score, 100);
+
+        // A list imported before key scheme 2 has token-pair keys only.
+        let Pool::Sqlite(pool) = &store.inner.pool else {
+            unreachable!("a SQLite URL")
+        };
+        sqlx::query("DELETE FROM aml_keys")
+            .execute(pool)
+            .await
+            .unwrap();
+        let pairs = retrieval_keys(&NameKey::new("Tarek Hamdy Ragab Soliman"));
+        for k in &pairs {
+            sqlx::query("INSERT INTO aml_keys (key, entry_id) SELECT $1, id FROM aml_entries")
+                .bind(*k)
+                .execute(pool)
+                .await
+                .unwrap();
+        }
+        let by_name = AmlQuery {
+            name: q.name,
+            ..AmlQuery::default()
+        };
+        assert!(store
+            .screen_aml(&by_name, &params)
+            .await
+            .unwrap()
+            .is_empty());
+        sqlx::query("UPDATE aml_lists SET key_scheme = 1")
+            .execute(pool)
+            .await
+            .unwrap();
+        assert_eq!(store.screen_aml(&by_name, &params).await.unwrap().len(), 10);
+        store.close().await;
     }
 
     #[test]
