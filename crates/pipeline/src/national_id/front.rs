@@ -399,9 +399,8 @@ fn read_address_1(r: &mut CardReader, row: Option<&Row>) -> Result<(String, f32)
             x1: number_box.x0 - 2.0,
             ..region
         };
-        let read = r.arabic_voted(&rest, clean_address)?;
-        // The rest's crop is padded to the right, over the number's first digits:
-        // digits Tesseract found there are the number's, already read.
+        let read = r.arabic_voted_within(&rest, clean_address, Some(number_box.x0 - 1.0))?;
+        // Digits Tesseract still found at the start are the number's, already read.
         let words: Vec<&str> = read
             .text
             .split(' ')
@@ -428,7 +427,20 @@ fn read_address_2(
         return Ok((String::new(), 0.0, None, None));
     };
     let read = r.arabic_voted(&row.bounds, clean_address)?;
-    let text = read.text.clone();
+    // `district - governorate` holds no digits: a lone digit is the dash misread
+    // (`أشمون 1 المنوفية`).
+    let text = read
+        .text
+        .split(' ')
+        .map(|w| {
+            if !w.is_empty() && w.chars().all(|c| c.is_ascii_digit()) {
+                "-"
+            } else {
+                w
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
     let parts: Vec<&str> = text
         .split('-')
         .map(str::trim)

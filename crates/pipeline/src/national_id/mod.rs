@@ -288,13 +288,19 @@ impl CardReader<'_> {
 
     /// One Tesseract read of `region` as `view` presents it, normalised.
     pub fn arabic_view(&mut self, region: &CardBox, view: &TessView) -> Result<Read> {
-        let mut read = self.arabic_view_raw(region, view)?;
+        let mut read = self.arabic_view_raw(region, view, None)?;
         read.text = normalize_text(&read.text);
         Ok(read)
     }
 
     /// [`CardReader::arabic_view`] with Tesseract's text as it came (direction marks kept).
-    fn arabic_view_raw(&mut self, region: &CardBox, view: &TessView) -> Result<Read> {
+    /// The padding right of `right_limit` (card x), if given, is painted paper-white.
+    fn arabic_view_raw(
+        &mut self,
+        region: &CardBox,
+        view: &TessView,
+        right_limit: Option<f32>,
+    ) -> Result<Read> {
         let empty = Read {
             text: String::new(),
             confidence: 0.0,
@@ -315,6 +321,15 @@ impl CardReader<'_> {
         else {
             return Ok(empty);
         };
+        if let Some(limit) = right_limit.filter(|l| *l < r.x1) {
+            let from = (((limit - r.x0) * scale).max(0.0) as u32).min(w);
+            let paper = paper_level(&crop);
+            for y in 0..h {
+                for x in from..w {
+                    crop.put_pixel(x, y, paper);
+                }
+            }
+        }
         if view.binarize {
             crop = binarized(&crop);
         }
@@ -350,10 +365,22 @@ impl CardReader<'_> {
         region: &CardBox,
         clean: impl Fn(&str) -> String,
     ) -> Result<Read> {
+        self.arabic_voted_within(region, clean, None)
+    }
+
+    /// [`CardReader::arabic_voted`], with nothing right of `right_limit` (card x) shown
+    /// to Tesseract: the padding would otherwise take in ink that belongs to another
+    /// field (the house number right of the street).
+    pub fn arabic_voted_within(
+        &mut self,
+        region: &CardBox,
+        clean: impl Fn(&str) -> String,
+        right_limit: Option<f32>,
+    ) -> Result<Read> {
         let views = self.params.tesseract_views.clone();
         let mut reads: Vec<(String, f32)> = Vec::with_capacity(views.len());
         for view in &views {
-            let read = self.arabic_view_raw(region, view)?;
+            let read = self.arabic_view_raw(region, view, right_limit)?;
             let text = clean(&normalize_text(&unreverse_ltr_words(&read.text)));
             if read.confidence >= self.params.tesseract_accept && !text.is_empty() {
                 return Ok(Read {
@@ -506,6 +533,20 @@ pub fn unreverse_ltr_words(text: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The paper's colour in a crop: its grey level at the 90th percentile.
+fn paper_level(crop: &RgbImage) -> image::Rgb<u8> {
+    let mut levels: Vec<u8> = crop
+        .pixels()
+        .map(|p| ((p.0[0] as u32 * 3 + p.0[1] as u32 * 6 + p.0[2] as u32) / 10) as u8)
+        .collect();
+    if levels.is_empty() {
+        return image::Rgb([255, 255, 255]);
+    }
+    let i = levels.len() * 9 / 10;
+    let v = *levels.select_nth_unstable(i).1;
+    image::Rgb([v, v, v])
 }
 
 /// The crop in black and white at its Otsu level.
