@@ -524,8 +524,10 @@ mod tests {
         assert_eq!(w.marital.map(|x| x.0), Some("متزوجة"));
         assert_eq!(w.gender.map(|x| x.0), Some("أنثى"));
         // Two edits, within the known gender's forms only.
-        let w = snap_words("مسحة", 0.9, Some(Gender::Female));
+        let w = snap_words("سيحبة", 0.9, Some(Gender::Female));
         assert_eq!(w.religion.map(|x| x.0), Some("مسيحية"));
-        assert_eq!(snap_words("مسحة", 0.9, None).count(), 0);
+        assert_eq!(snap_words("سيحبة", 0.9, None).count(), 0);
+        // Equally near two words of the gender's forms: refused.
+        assert_eq!(snap_words("مسحة", 0.9, Some(Gender::Female)).count(), 0);
     }
 }
