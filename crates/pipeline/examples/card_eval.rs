@@ -135,6 +135,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             warp_times.push(t.elapsed().as_secs_f64() * 1000.0);
         }
         let truth = s.truth.corners.0;
+        if std::env::var_os("CARD_EVAL_ASPECT").is_some() {
+            let a = (dist(truth[0], truth[1]) + dist(truth[2], truth[3]))
+                / (dist(truth[1], truth[2]) + dist(truth[3], truth[0]));
+            let o1 = dist(truth[0], truth[1]) / dist(truth[2], truth[3]);
+            let o2 = dist(truth[1], truth[2]) / dist(truth[3], truth[0]);
+            println!("aspect {:.4}", a / aspect(kind));
+            println!("opp {:.4}", o1.max(1.0 / o1).max(o2.max(1.0 / o2)));
+        }
         let diag = (dist(truth[0], truth[2]) + dist(truth[1], truth[3])) / 2.0;
         let bucket = ((level * 5.0) as usize).min(4);
         match res {
@@ -167,6 +175,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         e_any * 100.0,
                         card.confidence
                     );
+                    if let Some(dir) = std::env::var_os("CARD_EVAL_DUMP") {
+                        let dir = std::path::Path::new(&dir);
+                        s.image.save(dir.join(format!("{}.png", s.truth.id)))?;
+                        std::fs::write(
+                            dir.join(format!("{}.quads", s.truth.id)),
+                            format!("{:?}\n{:?}\n", card.quad, truth),
+                        )?;
+                    }
                 }
             }
             Err(e) => {
