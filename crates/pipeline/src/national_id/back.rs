@@ -150,21 +150,43 @@ fn snap_words(text: &str, confidence: f32, gender: Option<Gender>) -> Words {
     }
     let printed = w.gender.and_then(|(g, _)| gender_from_word(g));
     let g = printed.or(gender);
-    for token in tokens {
+    // First one edit against the whole lists; then, on a row already known as the word
+    // row (one word snapped), two edits within the holder's gender's forms for the
+    // tokens left over. Two edits anywhere would take a job row's `أعمال` or `عامل` for
+    // `أرمل`.
+    let mut left: Vec<&str> = Vec::new();
+    for &token in &tokens {
         if w.gender.is_some_and(|(g, _)| {
             closest_term(token, vocab::GENDER_WORDS, 1).is_some_and(|t| t.arabic == g)
         }) {
             continue;
         }
         if w.religion.is_none() {
-            if let Some(t) = snap_term(token, RELIGIONS, g) {
+            if let Some(t) = snap_term(token, RELIGIONS, None) {
                 w.religion = Some((t, confidence));
                 continue;
             }
         }
         if w.marital.is_none() {
-            if let Some(t) = snap_term(token, MARITAL_STATUSES, g) {
+            if let Some(t) = snap_term(token, MARITAL_STATUSES, None) {
                 w.marital = Some((t, confidence));
+                continue;
+            }
+        }
+        left.push(token);
+    }
+    if w.count() >= 1 {
+        for token in left {
+            if w.religion.is_none() {
+                if let Some(t) = snap_term(token, RELIGIONS, g) {
+                    w.religion = Some((t, confidence));
+                    continue;
+                }
+            }
+            if w.marital.is_none() {
+                if let Some(t) = snap_term(token, MARITAL_STATUSES, g) {
+                    w.marital = Some((t, confidence));
+                }
             }
         }
     }
@@ -349,12 +371,13 @@ pub fn read_card(
     let bottom = expiry_row
         .as_ref()
         .map_or(layout.expiry_row_start * h, |row| row.bounds.y0 + 2.0);
-    let middle: Vec<Row> = rows
-        .iter()
-        .filter(|row| row.cy() > top && row.cy() < bottom)
-        .filter(|row| number_row.as_ref() != Some(*row))
-        .cloned()
-        .collect();
+    let middle: Vec<Row> = merge_side_by_side(
+        rows.iter()
+            .filter(|row| row.cy() > top && row.cy() < bottom)
+            .filter(|row| number_row.as_ref() != Some(*row))
+            .cloned()
+            .collect(),
+    );
     let mut texts = Vec::with_capacity(middle.len());
     let mut word_row: Option<(usize, Words)> = None;
     for (i, row) in middle.iter().enumerate() {
@@ -465,6 +488,31 @@ pub fn read_card(
     Ok(out)
 }
 
+/// Rows that stand side by side on one line, joined (boxes kept left to right).
+/// The word row's three words stand about 0.18 card widths apart, more than
+/// [`super::layout::RowParams::max_gap`] heights when the print is small: its gender word
+/// then made a row of its own and went unread as part of the word row.
+fn merge_side_by_side(rows: Vec<Row>) -> Vec<Row> {
+    let mut out: Vec<Row> = Vec::with_capacity(rows.len());
+    for row in rows {
+        let joined = out.last_mut().filter(|last| {
+            let (a, b) = (&last.bounds, &row.bounds);
+            let overlap = a.y1.min(b.y1) - a.y0.max(b.y0);
+            let apart = a.x1 <= b.x0 || b.x1 <= a.x0;
+            apart && overlap >= 0.5 * a.height().min(b.height())
+        });
+        match joined {
+            Some(last) => {
+                last.bounds = last.bounds.union(&row.bounds);
+                last.boxes.extend(row.boxes);
+                last.boxes.sort_by(|a, b| a.x0.total_cmp(&b.x0));
+            }
+            None => out.push(row),
+        }
+    }
+    out
+}
+
 /// The date of a label-and-value row: the leftmost ink segment (or the leftmost box when
 /// the detector split the row), read until it parses with `slashes` separators.
 fn read_date(
@@ -523,11 +571,23 @@ mod tests {
         assert_eq!(w.religion.map(|x| x.0), Some("مسلمة"));
         assert_eq!(w.marital.map(|x| x.0), Some("متزوجة"));
         assert_eq!(w.gender.map(|x| x.0), Some("أنثى"));
-        // Two edits, within the known gender's forms only.
-        let w = snap_words("سيحبة", 0.9, Some(Gender::Female));
+        // Two edits, within the known gender's forms only, on the word row only.
+        let w = snap_words("أنثى سيحبة", 0.9, Some(Gender::Female));
         assert_eq!(w.religion.map(|x| x.0), Some("مسيحية"));
-        assert_eq!(snap_words("سيحبة", 0.9, None).count(), 0);
+        // (the printed gender word is a known gender: without one, one edit only)
+        assert_eq!(snap_words("متزوجة سيحبة", 0.9, None).count(), 1);
+        assert_eq!(snap_words("سيحبة", 0.9, Some(Gender::Female)).count(), 0);
         // Equally near two words of the gender's forms: refused.
-        assert_eq!(snap_words("مسحة", 0.9, Some(Gender::Female)).count(), 0);
+        assert_eq!(
+            snap_words("أنثى مسحة", 0.9, Some(Gender::Female)).count(),
+            1
+        );
+        // A job row is not the word row.
+        assert_eq!(snap_words("أعمال حرة", 0.9, Some(Gender::Male)).count(), 0);
+        assert_eq!(snap_words("عامل", 0.9, Some(Gender::Male)).count(), 0);
+        // Each token fills one field: `مطلق` is the marital word, not a religion.
+        let w = snap_words("ذكر مم مطلق", 0.9, Some(Gender::Male));
+        assert_eq!(w.marital.map(|x| x.0), Some("مطلق"));
+        assert_eq!(w.religion, None);
     }
 }
