@@ -534,6 +534,20 @@ fn read_date(
         regions.push(row.boxes[0]);
     }
     regions.push(row.bounds);
+    // The date's own digits can stand as far apart as the date from its label: when
+    // neither read parses, the leftmost two to six segments together (within 8 row
+    // heights, a date's length) are tried as well, the widest first (a narrower one that
+    // parses may have lost a digit).
+    let unions: Vec<CardBox> = (2..=segments.len().min(6))
+        .map(|k| {
+            segments[..k]
+                .iter()
+                .skip(1)
+                .fold(segments[0], |u, s| u.union(s))
+        })
+        .take_while(|u| u.width() <= 8.0 * row.bounds.height())
+        .collect();
+    regions.extend(unions.into_iter().rev());
     let accept = |t: &str| {
         t.matches('/').count() == slashes
             && dates::parse_printed_date(t).is_ok_and(|d| after.is_none_or(|a| d.first_day() > a))
