@@ -390,7 +390,19 @@ fn read_address_1(r: &mut CardReader, row: Option<&Row>) -> Result<(String, f32)
         let Some((d, _)) = r.digits(&number_box, plausible)? else {
             continue;
         };
-        if plausible(&d) && d.confidence > 0.4 && best.as_ref().is_none_or(|b| d.confidence > b.1) {
+        if !plausible(&d) || d.confidence <= 0.4 {
+            continue;
+        }
+        let better = match &best {
+            None => true,
+            // One more piece that adds nothing to the read is not the number's.
+            Some(b) if b.0 == d.text => false,
+            // A digit more, read surely (a thin `١` apart from the rest lowers the
+            // confidence of the read without it, a piece of `ش` that of the read with it).
+            Some(b) if d.text.len() > b.0.len() => d.confidence >= NUMBER_EXTEND_CONFIDENCE,
+            Some(b) => d.confidence > b.1,
+        };
+        if better {
             best = Some((d.text, d.confidence, number_box));
         }
     }
@@ -412,6 +424,10 @@ fn read_address_1(r: &mut CardReader, row: Option<&Row>) -> Result<(String, f32)
     let read = r.arabic_voted(&region, clean_address)?;
     Ok((read.text, read.confidence))
 }
+
+/// A read of more pieces with more digits replaces the number read so far when at least
+/// this sure.
+const NUMBER_EXTEND_CONFIDENCE: f32 = 0.8;
 
 /// Gap (in ink heights) at which an address line is cut into pieces when looking for
 /// its house number. 0.15: between two Arabic-Indic digits there is about 0.2.
