@@ -136,6 +136,10 @@ impl TesseractPool {
                         .map_or("the default tessdata".into(), |p| p.display().to_string()),
                 })?;
             set_variable(&mut api, "textord_noise_rejrows", "0")?;
+            // Tesseract's own diagnostics ("Image too small to scale!!" for a two-pixel
+            // blob inside a line) go to stderr by default, once per call: a server's log
+            // is not the place; confidences already say when a line read badly.
+            set_variable(&mut api, "debug_file", "/dev/null")?;
             engines.push(Engine { lang, api });
         }
         Ok(TesseractPool {
