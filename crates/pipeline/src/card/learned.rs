@@ -309,7 +309,7 @@ pub fn decode(maps: &Heatmaps<'_>, p: &LearnedParams) -> Vec<(Quad, f32)> {
     peaks.sort_by(|a, b| b.0.total_cmp(&a.0));
     let mut chosen: Vec<Point> = Vec::with_capacity(p.max_peaks);
     for &(_, y, x) in &peaks {
-        let c = subcell(maps, y, x, p.peak_window);
+        let c = subcell(maps, |yy, xx| maps.any(yy, xx), y, x, p.peak_window);
         let far = chosen.iter().all(|q| {
             let (dx, dy) = (q[0] - c[0], q[1] - c[1]);
             (dx * dx + dy * dy).sqrt() >= p.min_peak_separation
@@ -370,18 +370,7 @@ fn channel_peaks_quad(maps: &Heatmaps<'_>, p: &LearnedParams) -> Option<(Quad, f
         if best < p.min_peak {
             return None;
         }
-        let (y, x) = at;
-        let half = p.peak_window;
-        let (mut sx, mut sy, mut sw) = (0f32, 0f32, 0f32);
-        for yy in y.saturating_sub(half)..=(y + half).min(maps.h - 1) {
-            for xx in x.saturating_sub(half)..=(x + half).min(maps.w - 1) {
-                let v = maps.at(k, yy, xx);
-                sx += v * xx as f32;
-                sy += v * yy as f32;
-                sw += v;
-            }
-        }
-        *corner = [sx / sw, sy / sw];
+        *corner = subcell(maps, |yy, xx| maps.at(k, yy, xx), at.0, at.1, p.peak_window);
     }
     let ring = clockwise(quad);
     if ring != quad || !is_convex(&quad) || polygon_area(&quad) < 4.0 {
@@ -436,14 +425,21 @@ fn corner_evidence(maps: &Heatmaps<'_>, ring: &Quad) -> f32 {
         / 4.0
 }
 
-/// Weighted centroid of the channels' sum in a window around a peak cell.
-fn subcell(maps: &Heatmaps<'_>, y: usize, x: usize, half: usize) -> Point {
+/// Weighted centroid of `heat` (the channels' sum, or one channel) in a window around a
+/// peak cell.
+fn subcell(
+    maps: &Heatmaps<'_>,
+    heat: impl Fn(usize, usize) -> f32,
+    y: usize,
+    x: usize,
+    half: usize,
+) -> Point {
     let (mut sx, mut sy, mut sw) = (0f32, 0f32, 0f32);
     let y0 = y.saturating_sub(half);
     let x0 = x.saturating_sub(half);
     for yy in y0..=(y + half).min(maps.h - 1) {
         for xx in x0..=(x + half).min(maps.w - 1) {
-            let v = maps.any(yy, xx);
+            let v = heat(yy, xx);
             sx += v * xx as f32;
             sy += v * yy as f32;
             sw += v;

@@ -245,7 +245,7 @@ impl CardLocator {
                 }
             }
         }
-        if best.is_none_or(|b| b.confidence < p.sure_confidence) {
+        if !sure(&best) {
             let classical = classical::locate(image, aspect, p.min_area_fraction, &p.classical);
             let c = classical.and_then(|c| self.assess(image, c, aspect, learned.as_ref()));
             keep_best(&mut best, c);
