@@ -212,14 +212,7 @@ fn stable_hash(parts: &[&str]) -> i64 {
 /// Key scheme 1 (lists imported before [`entry_set_keys`]): one key per unordered pair of
 /// skeletons, or, for a one-token name, one for that token. Sorted and deduplicated.
 pub fn retrieval_keys(name: &NameKey) -> Vec<i64> {
-    let mut skels: Vec<String> = name
-        .tokens
-        .iter()
-        .take(MAX_KEY_TOKENS)
-        .map(|t| skeleton(t))
-        .filter(|s| !s.is_empty())
-        .collect();
-    skels.sort();
+    let mut skels = sorted_skeletons(name);
     // A repeated skeleton (`Mohamed ... Mohamed`, or `Mohamed` and `Mahmoud`, which share
     // `mhmd`) is numbered rather than dropped, so such names still get one key per pair
     // of tokens instead of collapsing into one very common key.
