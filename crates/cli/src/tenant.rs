@@ -35,7 +35,7 @@ pub async fn open_store(config: &ServerConfig) -> anyhow::Result<Store> {
             .with_context(|| format!("creating {}", config.data_dir.display()))?;
     }
     let url = config.effective_database_url();
-    Store::connect(&url)
+    Store::connect_with(&url, &config.store_options())
         .await
         .with_context(|| format!("opening the database {}", redact_url(&url)))
 }
