@@ -61,6 +61,8 @@ cat >"$WORK/schemathesis.toml" <<'TOML'
 [checks.positive_data_acceptance]
 expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "413", "415", "422", "429", "5xx"]
 TOML
+# Run from the temporary folder: schemathesis keeps a .schemathesis cache in its cwd.
+cd "$WORK"
 "$VENV/bin/schemathesis" --config-file "$WORK/schemathesis.toml" run "$BASE/openapi.json" \
   -H "ApiKey: $KEY" -H "Authorization: Bearer $TOKEN" \
   --checks all --max-examples "$EXAMPLES" --seed "$SEED" --workers 2 \
