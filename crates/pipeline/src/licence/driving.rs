@@ -12,13 +12,12 @@ use hawiya_documents::fuzzy::levenshtein;
 use hawiya_documents::vocab::{
     closest_term, closest_term_with, ClosestWordParams, DRIVING_LICENCE_TYPES, NATIONALITIES,
 };
-use hawiya_documents::{governorates, id_number, Code, FieldIssue};
-use image::RgbImage;
+use hawiya_documents::{governorates, Code, FieldIssue};
 use serde_json::{json, Value};
 
 use super::{
-    arabic_words, is_header, read_oriented, starts_with_word, traffic_line, Label, LicenceCard,
-    LicenceReadParams,
+    arabic_words, is_header, match_label, starts_with_word, traffic_line, Label, LatinGroups,
+    LicenceCard, LicenceReadParams,
 };
 use crate::error::Result;
 use crate::extraction::Extraction;
@@ -62,45 +61,17 @@ pub const LABELS: &[Label] = &[
 /// The photo, as fractions of the card: its ink is no text.
 const PHOTO: (f32, f32, f32, f32) = (0.0, 0.17, 0.24, 0.66);
 
-/// Reads a driving licence.
-pub fn read(
-    worker: &mut Worker,
-    models: &mut IdModels,
-    image: &RgbImage,
-    params: &LicenceReadParams,
-) -> Result<Extraction> {
-    let today = params.today();
-    read_oriented(
-        worker,
-        models,
-        image,
-        |w, m, card| read_card_scored(w, m, card, params),
-        |out, labels| {
-            labels >= params.min_labels
-                && out
-                    .get_str("NationalID")
-                    .is_some_and(|n| id_number::is_valid(n, today))
-        },
-    )
-}
-
-/// Reads an already rectified driving licence.
-pub fn read_card(
-    worker: &mut Worker,
-    models: &mut IdModels,
-    card: &RectifiedCard,
-    params: &LicenceReadParams,
-) -> Result<Extraction> {
-    read_card_scored(worker, models, card, params).map(|(out, _)| out)
-}
-
 pub(crate) fn read_card_scored(
     worker: &mut Worker,
     models: &mut IdModels,
     card: &RectifiedCard,
     params: &LicenceReadParams,
 ) -> Result<(Extraction, usize)> {
-    let mut c = LicenceCard::scan(worker, models, card, params, LABELS, &[PHOTO])?;
+    let latin = LatinGroups {
+        labelled: &[],
+        unlabelled: true,
+    };
+    let mut c = LicenceCard::scan(worker, models, card, params, LABELS, &[PHOTO], latin)?;
     let mut out = Extraction::default();
     let labels = c.labels_found();
 
@@ -143,27 +114,34 @@ pub(crate) fn read_card_scored(
     let name = c
         .units
         .iter()
-        .filter(|u| {
+        .enumerate()
+        .filter(|(_, u)| {
             u.label.is_none()
                 && !u.is_latin()
                 && u.region.cy() < top_of_labels
                 && !is_header(&u.text)
                 && !starts_with_word(&u.text, "وحدة")
                 && !starts_with_word(&u.text, "إدارة")
+                // A label read too poorly to be taken as one is no name either.
+                && match_label(&u.text, LABELS, 0.45).is_none()
                 && letters_only(&u.text).split_whitespace().count() >= 2
         })
         // The lowest such line: the header is at the top, the name just above the
         // labelled rows (with the Latin name between).
-        .max_by(|a, b| a.region.cy().total_cmp(&b.region.cy()))
-        .cloned();
-    match &name {
-        Some(u) => c.push(
-            &mut out,
-            "NameArabic",
-            json!(super::join_abd(&names_fix(&letters_only(&u.text)))),
-            u.confidence,
-            Some(&u.region),
-        ),
+        .max_by(|a, b| a.1.region.cy().total_cmp(&b.1.region.cy()))
+        .map(|(i, _)| i);
+    match name {
+        Some(i) => {
+            let (text, conf) = c.voted_line(i, |t| names_fix(&letters_only(t)))?;
+            let region = c.units[i].region;
+            c.push(
+                &mut out,
+                "NameArabic",
+                json!(super::join_abd(&text)),
+                conf,
+                Some(&region),
+            )
+        }
         None => out.push("NameArabic", Value::Null).confidence = Some(0.0),
     }
 
@@ -209,8 +187,10 @@ pub(crate) fn read_card_scored(
             out.push(field, Value::Null).confidence = Some(0.0);
             continue;
         };
-        let unit = &c.units[u];
-        let raw = letters_only(&c.value_words(u));
+        let (raw, conf) = match field {
+            "Job" => c.voted_value(u, LABELS, |t| names_fix(&letters_only(t)))?,
+            _ => c.voted_value(u, LABELS, letters_only)?,
+        };
         let value = match field {
             // `مصرىي` is as near `مصري` as `مصرية`: the licence's usual word wins.
             "NationalityArabic" => closest_term_with(
@@ -226,9 +206,9 @@ pub(crate) fn read_card_scored(
             "LicenseType" => closest_term(&raw, DRIVING_LICENCE_TYPES, 3)
                 .map(|t| t.arabic.to_string())
                 .unwrap_or(raw),
-            _ => names_fix(&raw),
+            _ => raw,
         };
-        let (conf, region) = (unit.confidence, unit.region);
+        let region = c.units[u].region;
         c.push(&mut out, field, json!(value), conf, Some(&region));
     }
     match c.labelled(LABELS, "Address") {
@@ -259,12 +239,15 @@ pub(crate) fn read_card_scored(
         let unit = c
             .units
             .iter()
-            .filter(|u| u.label.is_none() && starts_with_word(&u.text, head))
-            .max_by(|a, b| a.region.cy().total_cmp(&b.region.cy()))
-            .cloned();
+            .enumerate()
+            .filter(|(_, u)| u.label.is_none() && starts_with_word(&u.text, head))
+            .max_by(|a, b| a.1.region.cy().total_cmp(&b.1.region.cy()))
+            .map(|(i, _)| i);
         match unit {
-            Some(u) => {
-                let mut text = traffic_line(&arabic_words(&u.text), head);
+            Some(i) => {
+                let (read, conf) = c.voted_line(i, arabic_words)?;
+                let u = c.units[i].clone();
+                let mut text = traffic_line(&read, head);
                 if field == "TrafficUnit1" {
                     // The unit is named after the district, also read in the address.
                     if let Some(address) = out.get_str("Address") {
@@ -278,7 +261,7 @@ pub(crate) fn read_card_scored(
                         text = format!("{head} مرور {}", g.arabic);
                     }
                 }
-                c.push(&mut out, field, json!(text), u.confidence, Some(&u.region));
+                c.push(&mut out, field, json!(text), conf, Some(&u.region));
             }
             None => out.push(field, Value::Null).confidence = Some(0.0),
         }

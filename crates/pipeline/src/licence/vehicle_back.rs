@@ -11,10 +11,9 @@ use chrono::Datelike;
 use hawiya_documents::dates;
 use hawiya_documents::vocab::{closest_term, Term, CAR_MAKES, CAR_MODELS, COLOURS, FUELS};
 use hawiya_documents::{vin, Code, FieldIssue};
-use image::RgbImage;
 use serde_json::{json, Value};
 
-use super::{arabic_words, full_date, read_oriented, Label, LicenceCard, LicenceReadParams};
+use super::{arabic_words, full_date, Label, LatinGroups, LicenceCard, LicenceReadParams};
 use crate::error::Result;
 use crate::extraction::Extraction;
 use crate::national_id::rectify::RectifiedCard;
@@ -65,32 +64,6 @@ pub const LABELS: &[Label] = &[
     },
 ];
 
-/// Reads a vehicle licence back.
-pub fn read(
-    worker: &mut Worker,
-    models: &mut IdModels,
-    image: &RgbImage,
-    params: &LicenceReadParams,
-) -> Result<Extraction> {
-    read_oriented(
-        worker,
-        models,
-        image,
-        |w, m, card| read_card_scored(w, m, card, params),
-        |_, labels| labels >= params.min_labels + 3,
-    )
-}
-
-/// Reads an already rectified vehicle licence back.
-pub fn read_card(
-    worker: &mut Worker,
-    models: &mut IdModels,
-    card: &RectifiedCard,
-    params: &LicenceReadParams,
-) -> Result<Extraction> {
-    read_card_scored(worker, models, card, params).map(|(out, _)| out)
-}
-
 /// An engine number: 5 to 20 Latin letters and digits, at least 4 of them digits.
 fn engine_number_ok(t: &str) -> bool {
     (5..=20).contains(&t.len())
@@ -112,7 +85,12 @@ pub(crate) fn read_card_scored(
     card: &RectifiedCard,
     params: &LicenceReadParams,
 ) -> Result<(Extraction, usize)> {
-    let mut c = LicenceCard::scan(worker, models, card, params, LABELS, &[])?;
+    // The chassis and engine numbers are Latin, printed up to their labels or apart.
+    let latin = LatinGroups {
+        labelled: &["chasis", "motor"],
+        unlabelled: true,
+    };
+    let mut c = LicenceCard::scan(worker, models, card, params, LABELS, &[], latin)?;
     let mut out = Extraction::default();
     let labels = c.labels_found();
     let year_now = params.today().year() as u32;
@@ -162,9 +140,9 @@ pub(crate) fn read_card_scored(
             out.push(field, Value::Null).confidence = Some(0.0);
             continue;
         };
-        let raw = arabic_words(&c.value_words(u));
+        let (raw, conf) = c.voted_value(u, LABELS, arabic_words)?;
         let value = snapped(&raw, list, edits);
-        let (conf, region) = (c.units[u].confidence, c.units[u].region);
+        let region = c.units[u].region;
         c.push(&mut out, field, json!(value), conf, Some(&region));
     }
 

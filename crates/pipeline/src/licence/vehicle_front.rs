@@ -10,10 +10,9 @@ use hawiya_documents::vocab::{
     closest_term, closest_term_with, plate_letter, ClosestWordParams, NATIONALITIES,
     VEHICLE_LICENCE_TYPES,
 };
-use image::RgbImage;
 use serde_json::{json, Value};
 
-use super::{arabic_words, read_oriented, Label, LicenceCard, LicenceReadParams};
+use super::{arabic_words, Label, LatinGroups, LicenceCard, LicenceReadParams};
 use crate::error::Result;
 use crate::extraction::Extraction;
 use crate::national_id::front::letters_only;
@@ -53,32 +52,6 @@ pub const LABELS: &[Label] = &[
     },
 ];
 
-/// Reads a vehicle licence front.
-pub fn read(
-    worker: &mut Worker,
-    models: &mut IdModels,
-    image: &RgbImage,
-    params: &LicenceReadParams,
-) -> Result<Extraction> {
-    read_oriented(
-        worker,
-        models,
-        image,
-        |w, m, card| read_card_scored(w, m, card, params),
-        |_, labels| labels >= params.min_labels + 2,
-    )
-}
-
-/// Reads an already rectified vehicle licence front.
-pub fn read_card(
-    worker: &mut Worker,
-    models: &mut IdModels,
-    card: &RectifiedCard,
-    params: &LicenceReadParams,
-) -> Result<Extraction> {
-    read_card_scored(worker, models, card, params).map(|(out, _)| out)
-}
-
 /// The plate letters among the words after the label, in reading order.
 fn plate_letters(text: &str) -> Vec<char> {
     let mut letters = Vec::new();
@@ -100,7 +73,12 @@ pub(crate) fn read_card_scored(
     card: &RectifiedCard,
     params: &LicenceReadParams,
 ) -> Result<(Extraction, usize)> {
-    let mut c = LicenceCard::scan(worker, models, card, params, LABELS, &[])?;
+    // No Latin print on this side but the card's English title.
+    let latin = LatinGroups {
+        labelled: &[],
+        unlabelled: false,
+    };
+    let mut c = LicenceCard::scan(worker, models, card, params, LABELS, &[], latin)?;
     let mut out = Extraction::default();
     let labels = c.labels_found();
 
@@ -143,7 +121,10 @@ pub(crate) fn read_card_scored(
             out.push(field, Value::Null).confidence = Some(0.0);
             continue;
         };
-        let raw = letters_only(&c.value_words(u));
+        let (raw, conf) = match field {
+            "name" => c.voted_value(u, LABELS, |t| names_fix(&letters_only(t)))?,
+            _ => c.voted_value(u, LABELS, letters_only)?,
+        };
         let value = match field {
             "license_type" => closest_term(&raw, VEHICLE_LICENCE_TYPES, 2)
                 .map(|t| t.arabic.to_string())
@@ -159,9 +140,9 @@ pub(crate) fn read_card_scored(
             )
             .map(|t| t.arabic.to_string())
             .unwrap_or(raw),
-            _ => super::join_abd(&names_fix(&raw)),
+            _ => super::join_abd(&raw),
         };
-        let (conf, region) = (c.units[u].confidence, c.units[u].region);
+        let region = c.units[u].region;
         c.push(&mut out, field, json!(value), conf, Some(&region));
     }
     match c.labelled(LABELS, "address") {
@@ -189,22 +170,19 @@ pub(crate) fn read_card_scored(
     let unit = c
         .units
         .iter()
-        .filter(|u| u.label.is_none() && super::starts_with_word(&u.text, "وحدة"))
-        .max_by(|a, b| a.region.cy().total_cmp(&b.region.cy()))
-        .cloned();
+        .enumerate()
+        .filter(|(_, u)| u.label.is_none() && super::starts_with_word(&u.text, "وحدة"))
+        .max_by(|a, b| a.1.region.cy().total_cmp(&b.1.region.cy()))
+        .map(|(i, _)| i);
     match unit {
-        Some(u) => {
-            let mut text = super::traffic_line(&arabic_words(&u.text), "وحدة");
+        Some(i) => {
+            let (read, conf) = c.voted_line(i, arabic_words)?;
+            let u = c.units[i].clone();
+            let mut text = super::traffic_line(&read, "وحدة");
             if let Some(address) = out.get_str("address") {
                 text = super::prefer_words_from(&text, address, 2);
             }
-            c.push(
-                &mut out,
-                "traffic_unit",
-                json!(text),
-                u.confidence,
-                Some(&u.region),
-            );
+            c.push(&mut out, "traffic_unit", json!(text), conf, Some(&u.region));
         }
         None => out.push("traffic_unit", Value::Null).confidence = Some(0.0),
     }

@@ -364,6 +364,21 @@ fn read_address_1(r: &mut CardReader, row: Option<&Row>) -> Result<(String, f32)
         return Ok((String::new(), 0.0));
     };
     let region = row.bounds;
+    if let Some(number) = house_number(r, &region)? {
+        return address_after_number(r, &region, number);
+    }
+    let read = r.arabic_voted(&region, clean_address)?;
+    Ok((read.text, read.confidence))
+}
+
+/// The house number at the right end of an address line (see [`read_address_1`]): its
+/// digits, the read's confidence and its box. Also the licence readers' (their address
+/// line, label cut off, starts the same way).
+pub(crate) fn house_number(
+    r: &mut CardReader,
+    region: &CardBox,
+) -> Result<Option<(String, f32, CardBox)>> {
+    let region = *region;
     let pieces = ink_segments(&r.card.image, &region.grown(4.0, 2.0), ADDRESS_PIECE_GAP);
     let mut best: Option<(String, f32, CardBox)> = None;
     for k in 1..=pieces.len().saturating_sub(1).min(4) {
@@ -406,23 +421,29 @@ fn read_address_1(r: &mut CardReader, row: Option<&Row>) -> Result<(String, f32)
             best = Some((d.text, d.confidence, number_box));
         }
     }
-    if let Some((number, confidence, number_box)) = best {
-        let rest = CardBox {
-            x1: number_box.x0 - 2.0,
-            ..region
-        };
-        let read = r.arabic_voted_within(&rest, clean_address, Some(number_box.x0 - 1.0))?;
-        // Digits Tesseract still found at the start are the number's, already read.
-        let words: Vec<&str> = read
-            .text
-            .split(' ')
-            .skip_while(|w| w.chars().all(|c| c.is_ascii_digit()))
-            .collect();
-        let text = format!("{number} {}", words.join(" "));
-        return Ok((text.trim().to_string(), read.confidence.min(confidence)));
-    }
-    let read = r.arabic_voted(&region, clean_address)?;
-    Ok((read.text, read.confidence))
+    Ok(best)
+}
+
+/// An address line read as its house number (from [`house_number`]) and the words left
+/// of it, which Tesseract reads through the voted views with the number painted out.
+pub(crate) fn address_after_number(
+    r: &mut CardReader,
+    region: &CardBox,
+    (number, confidence, number_box): (String, f32, CardBox),
+) -> Result<(String, f32)> {
+    let rest = CardBox {
+        x1: number_box.x0 - 2.0,
+        ..*region
+    };
+    let read = r.arabic_voted_within(&rest, clean_address, Some(number_box.x0 - 1.0))?;
+    // Digits Tesseract still found at the start are the number's, already read.
+    let words: Vec<&str> = read
+        .text
+        .split(' ')
+        .skip_while(|w| w.chars().all(|c| c.is_ascii_digit()))
+        .collect();
+    let text = format!("{number} {}", words.join(" "));
+    Ok((text.trim().to_string(), read.confidence.min(confidence)))
 }
 
 /// A read of more pieces with more digits replaces the number read so far when at least
