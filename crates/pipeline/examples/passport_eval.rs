@@ -6,7 +6,9 @@
 //! ```
 //! - `--synth N`: renders N passports (TD3) and N ID cards (TD1) per difficulty (easy,
 //!   normal, hard) with `hawiya_synth` and prints per-field and whole-document exact
-//!   rates against the ground truth.
+//!   rates against the ground truth. `--passports P --td1 T` instead render P passports
+//!   and T cards in all, split evenly over the three difficulties.
+//! - `--no-fast`: the DB detector path only (the reader before the fast path).
 //! - `--dir D`: reads every image under D; where `D/ground_truth_full.json` has the
 //!   fields, compares them exactly, else reports whether every check digit holds.
 //! - Prints p50/p90 latency per image (one worker thread, as the server runs it).
@@ -37,6 +39,11 @@ struct Args {
     /// Overrides of the detection size and the recognition stretch, for tuning.
     det: Option<u32>,
     stretch: Option<f32>,
+    /// Detector path only (no fast path).
+    no_fast: bool,
+    /// Totals per kind over the three difficulties (instead of `synth` per cell).
+    passports: Option<usize>,
+    td1: Option<usize>,
     /// One image to trace stage by stage.
     debug: Option<PathBuf>,
 }
@@ -50,6 +57,9 @@ fn args() -> Args {
         debug: None,
         det: None,
         stretch: None,
+        no_fast: false,
+        passports: None,
+        td1: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -61,6 +71,9 @@ fn args() -> Args {
             "--det" => a.det = it.next().and_then(|v| v.parse().ok()),
             "--stretch" => a.stretch = it.next().and_then(|v| v.parse().ok()),
             "--debug" => a.debug = it.next().map(PathBuf::from),
+            "--no-fast" => a.no_fast = true,
+            "--passports" => a.passports = it.next().and_then(|v| v.parse().ok()),
+            "--td1" => a.td1 = it.next().and_then(|v| v.parse().ok()),
             other => panic!("unknown argument {other}"),
         }
     }
@@ -87,6 +100,7 @@ fn timed(
     times.push(t.elapsed().as_secs_f64() * 1000.0);
     let cpu = thread_cpu_ms() - c;
     CPU_TIMES.with(|v| v.borrow_mut().push(cpu));
+    count_path(&r);
     r
 }
 
@@ -116,7 +130,29 @@ fn base_params(a: &Args) -> PassportParams {
     if let Some(s) = a.stretch {
         p.recognize.stretch = s;
     }
+    if a.no_fast {
+        p.fast = None;
+    }
     p
+}
+
+thread_local! {
+    /// How many reads each path answered.
+    static PATHS: std::cell::RefCell<std::collections::BTreeMap<String, usize>> =
+        const { std::cell::RefCell::new(std::collections::BTreeMap::new()) };
+}
+
+fn count_path(r: &Result<Extraction, String>) {
+    let p = match r {
+        Ok(e) => e
+            .extra
+            .get("mrz_path")
+            .and_then(|v| v.as_str())
+            .unwrap_or("?")
+            .to_string(),
+        Err(_) => "error".to_string(),
+    };
+    PATHS.with(|m| *m.borrow_mut().entry(p).or_default() += 1);
 }
 
 fn synth_eval(worker: &mut Worker, a: &Args, times: &mut Vec<f64>) {
@@ -125,21 +161,37 @@ fn synth_eval(worker: &mut Worker, a: &Args, times: &mut Vec<f64>) {
         today: chrono::NaiveDate::from_ymd_opt(2025, 1, 1),
         ..base_params(a)
     };
-    println!(
-        "\n== synthetic ({} per kind and difficulty, seed {}) ==",
-        a.synth, a.seed
-    );
+    match (a.passports, a.td1) {
+        (None, None) => println!(
+            "\n== synthetic ({} per kind and difficulty, seed {}) ==",
+            a.synth, a.seed
+        ),
+        (p, t) => println!(
+            "\n== synthetic ({} passports, {} ID cards over easy/normal/hard, seed {}) ==",
+            p.unwrap_or(a.synth * 3),
+            t.unwrap_or(a.synth * 3),
+            a.seed
+        ),
+    }
     println!(
         "{:<10} {:<7} {:>5} {:>8} per field exact",
         "kind", "level", "n", "doc"
     );
     let mut all_docs = (0usize, 0usize);
     for kind in [DocKind::Passport, DocKind::Td1] {
-        for (label, diff) in [
+        let total = match kind {
+            DocKind::Passport => a.passports,
+            _ => a.td1,
+        };
+        for (level, (label, diff)) in [
             ("easy", Difficulty::Easy),
             ("normal", Difficulty::Normal),
             ("hard", Difficulty::Hard),
-        ] {
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let n = total.map_or(a.synth, |t| t / 3 + usize::from(level < t % 3));
             let sp = SynthParams {
                 seed: a.seed,
                 difficulty: diff,
@@ -147,7 +199,7 @@ fn synth_eval(worker: &mut Worker, a: &Args, times: &mut Vec<f64>) {
             };
             let mut field_ok = [0usize; FIELDS.len()];
             let mut doc_ok = 0;
-            for i in 0..a.synth {
+            for i in 0..n {
                 let s = render(kind, &sp, i as u64).expect("render");
                 // Through JPEG, as a client would send it.
                 let jpeg = s.to_jpeg().expect("jpeg");
@@ -193,18 +245,18 @@ fn synth_eval(worker: &mut Worker, a: &Args, times: &mut Vec<f64>) {
                 }
             }
             all_docs.0 += doc_ok;
-            all_docs.1 += a.synth;
+            all_docs.1 += n;
             let per: Vec<String> = FIELDS
                 .iter()
                 .zip(field_ok)
-                .map(|(f, n)| format!("{f} {:.1}", 100.0 * n as f64 / a.synth.max(1) as f64))
+                .map(|(f, k)| format!("{f} {:.1}", 100.0 * k as f64 / n.max(1) as f64))
                 .collect();
             println!(
                 "{:<10} {:<7} {:>5} {:>7.1}% {}",
                 kind.slug(),
                 label,
-                a.synth,
-                100.0 * doc_ok as f64 / a.synth.max(1) as f64,
+                n,
+                100.0 * doc_ok as f64 / n.max(1) as f64,
                 per.join(", ")
             );
         }
@@ -371,8 +423,9 @@ fn dir_eval(worker: &mut Worker, a: &Args, dir: &Path, times: &mut Vec<f64>) {
                     .map(|v| v.as_str().unwrap().to_string())
                     .collect();
                 print!(
-                    "{rel:<45} {ms:>6.0} ms {} all_checks={pass} {}",
+                    "{rel:<45} {ms:>6.0} ms {} {} all_checks={pass} {}",
                     e.extra["mrz_format"],
+                    e.extra["mrz_path"],
                     lines.join(" | ")
                 );
                 if let Some(t) = &t {
@@ -414,7 +467,7 @@ fn main() {
     if let Some(path) = &a.debug {
         debug(&mut worker, path);
     }
-    if a.synth > 0 {
+    if a.synth > 0 || a.passports.is_some() || a.td1.is_some() {
         let mut t = Vec::new();
         synth_eval(&mut worker, &a, &mut t);
         println!(
@@ -447,6 +500,7 @@ fn main() {
         percentile(&mut cpu, 0.5),
         percentile(&mut cpu, 0.9)
     );
+    PATHS.with(|m| println!("answered by: {:?}", m.borrow()));
 }
 
 /// Prints what each stage sees on one image (`--debug PATH`, or `synth:KIND:LEVEL:INDEX`).
@@ -479,6 +533,43 @@ fn debug(worker: &mut Worker, path: &Path) {
         image::open(path).unwrap().to_rgb8()
     };
     println!("image {}x{}", image.width(), image.height());
+    {
+        use hawiya_pipeline::passport::fast_locate;
+        let fp = fast_locate::FastLocateParams::default();
+        let t = Instant::now();
+        let c = thread_cpu_ms();
+        let rows = fast_locate::rows(&image, &fp);
+        println!(
+            "fast rows: {} in {:.1} ms ({:.1} ms on-CPU)",
+            rows.len(),
+            t.elapsed().as_secs_f64() * 1000.0,
+            thread_cpu_ms() - c
+        );
+        for r in &rows {
+            println!(
+                "  fast row c=({:.0},{:.0}) axis=({:.2},{:.2}) len={:.0} h={:.1}",
+                r.center[0], r.center[1], r.axis[0], r.axis[1], r.length, r.height
+            );
+        }
+        for flip in [false, true] {
+            let zones = fast_locate::zones(
+                &rows,
+                flip,
+                &fp,
+                &hawiya_pipeline::passport::locate::LocateParams::default(),
+            );
+            for z in &zones {
+                let mut line = format!("  fast zone flip={flip} score {:.2}:", z.score);
+                if let Some(reader) = worker.models.mrz_reader.as_mut() {
+                    let reads = reader.read_lines(&image, &z.lines).unwrap();
+                    for r in reads {
+                        line.push_str(&format!(" {}", r.text()));
+                    }
+                }
+                println!("{line}");
+            }
+        }
+    }
     let mut params = PassportParams::default();
     if let Ok(v) = std::env::var("DEBUG_DET") {
         params.detect.limit_side_len = v.parse().unwrap();

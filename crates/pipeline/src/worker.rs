@@ -85,6 +85,8 @@ pub struct ModelSet {
     pub classifier: Option<crate::classify::DocClassifier>,
     /// The licence plate reader (license_plate).
     pub plate: Option<crate::plate::PlateModels>,
+    /// The trained MRZ line reader (passport's fast path).
+    pub mrz_reader: Option<crate::passport::mrz_reader::MrzReader>,
     /// Model files that were not found when the worker loaded.
     pub missing: Vec<ModelFile>,
 }
@@ -99,6 +101,7 @@ impl std::fmt::Debug for ModelSet {
             .field("liveness", &self.liveness.is_some())
             .field("classifier", &self.classifier.is_some())
             .field("plate", &self.plate.is_some())
+            .field("mrz_reader", &self.mrz_reader.is_some())
             .field("missing", &self.missing)
             .finish()
     }
@@ -220,6 +223,12 @@ impl Worker {
             Ok(p) => models.plate = Some(p),
             // license_plate answers 503; the other routes still work.
             Err(e) => tracing::error!(worker = index, error = %e, "plate reader model not loaded"),
+        }
+
+        match crate::passport::mrz_reader::MrzReader::load(Some(dir.root()), &config.runtime) {
+            Ok(r) => models.mrz_reader = Some(r),
+            // passport reads with PP-OCR alone, more slowly.
+            Err(e) => tracing::warn!(worker = index, error = %e, "MRZ reader model not loaded"),
         }
 
         let mut worker = Worker {

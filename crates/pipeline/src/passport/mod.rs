@@ -14,8 +14,17 @@
 //!    zone with the most check digits holding win; if none is perfect, the image is also
 //!    read upside down.
 //! 5. [`extraction`] turns the parsed zone into the api.md fields, issues and extras.
+//!
+//! A fast path runs first ([`PassportParams::fast`]): [`fast_locate`] proposes zones from
+//! the image's dark, dense blocks without the neural detector, and [`mrz_reader`] (a small
+//! recogniser trained on synthetic OCR-B lines) reads them in both directions. Its
+//! reading is taken when every check digit holds and every character read is confident;
+//! otherwise PP-OCR's recogniser reads the same zones, and only if that fails too does
+//! the DB detector run (stages 1-4 above). The best reading of all that ran wins.
 
+pub mod fast_locate;
 pub mod locate;
+pub mod mrz_reader;
 pub mod recognize;
 pub mod zone;
 
@@ -31,6 +40,7 @@ use crate::ocr::text_detect::{self, LimitType, TextDetectParams, TextDetectorMod
 use crate::ocr::text_recognize::TextRecognizerModel;
 use crate::runtime::RuntimeError;
 use crate::worker::Worker;
+use fast_locate::FastLocateParams;
 use hawiya_documents::mrz::{Mrz, MrzFormat};
 use hawiya_documents::Code;
 use locate::{LocateParams, Row, ZoneCandidate};
@@ -90,6 +100,13 @@ pub struct PassportParams {
     /// "Today" for the expiry check and the century of dates. Default `None`: the
     /// system clock (tests fix it).
     pub today: Option<NaiveDate>,
+    /// The fast path (classical zone proposals read by the trained MRZ reader, then by
+    /// PP-OCR) before the DB detector. Default on; `None` runs the detector path only.
+    pub fast: Option<FastLocateParams>,
+    /// The trained reader's reading is final only if every character it read has at
+    /// least this probability; else PP-OCR reads the zone too. Default 0.5: the check
+    /// digits cover numbers and dates but not names or nationality.
+    pub fast_min_confidence: f32,
 }
 
 impl Default for PassportParams {
@@ -106,6 +123,8 @@ impl Default for PassportParams {
             try_upside_down: true,
             min_check_share: 0.5,
             today: None,
+            fast: Some(FastLocateParams::default()),
+            fast_min_confidence: 0.5,
         }
     }
 }
@@ -118,6 +137,9 @@ pub struct MrzRead {
     pub line_quads: Vec<Quad>,
     /// Mean share of MRZ-alphabet characters over the lines (1 for a clean MRZ).
     pub mrz_ratio: f32,
+    /// Which path read it: `fast` (fast zones, trained reader), `fast_ppocr` (fast
+    /// zones, PP-OCR) or `detector` (DB detector, PP-OCR).
+    pub path: &'static str,
 }
 
 impl MrzRead {
@@ -143,6 +165,78 @@ pub fn read_params(
     params: &PassportParams,
 ) -> Result<Extraction, PipelineError> {
     let models = &mut worker.models;
+    let today = params
+        .today
+        .unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let mut best: Option<MrzRead> = None;
+    if let Some(fast) = &params.fast {
+        let rows = fast_locate::rows(image, fast);
+        let zones: Vec<Vec<ZoneCandidate>> = [false, true]
+            .iter()
+            .map(|&flip| fast_locate::zones(&rows, flip, fast, &params.locate))
+            .collect();
+        if let Some(reader) = models.mrz_reader.as_mut() {
+            for z in &zones {
+                let found = read_zones(
+                    "fast",
+                    &mut |quads: &[Quad]| reader.read_lines(image, quads).map_err(MrzError::from),
+                    z,
+                    today,
+                    params,
+                )?;
+                keep_better(&mut best, found);
+                if best.as_ref().is_some_and(|b| b.zone.all_pass()) {
+                    break;
+                }
+            }
+            if let Some(b) = &best {
+                if b.zone.all_pass() && weakest_read(&b.zone) >= params.fast_min_confidence {
+                    return Ok(extraction(b));
+                }
+            }
+        }
+        if let Some(recognizer) = models.text_recognizer.as_mut() {
+            let classes =
+                MrzClasses::from_charset(recognizer.charset()).ok_or(MrzError::Alphabet)?;
+            // The trained reader's zone first when it found one.
+            let mut ordered: Vec<&Vec<ZoneCandidate>> = zones.iter().collect();
+            if let Some(b) = &best {
+                if zones[1].iter().any(|z| z.lines == b.line_quads) {
+                    ordered.reverse();
+                }
+            }
+            let mut pp: Option<MrzRead> = None;
+            for z in ordered {
+                let found = read_zones(
+                    "fast_ppocr",
+                    &mut |quads: &[Quad]| {
+                        recognize::read_lines(
+                            &mut *recognizer,
+                            &classes,
+                            image,
+                            quads,
+                            &params.recognize,
+                        )
+                        .map_err(MrzError::from)
+                    },
+                    z,
+                    today,
+                    params,
+                )?;
+                keep_better(&mut pp, found);
+                if pp.as_ref().is_some_and(|b| b.zone.all_pass()) {
+                    break;
+                }
+            }
+            // PP-OCR's perfect reading replaces an unsure one of the trained reader.
+            if let Some(p) = pp {
+                if p.zone.all_pass() {
+                    return Ok(extraction(&p));
+                }
+                keep_better(&mut best, Some(p));
+            }
+        }
+    }
     let detector = models
         .text_detector
         .as_mut()
@@ -151,8 +245,56 @@ pub fn read_params(
         .text_recognizer
         .as_mut()
         .ok_or(MrzError::ModelNotLoaded(ModelFile::TextRecognizeLatin))?;
-    let read = read_mrz(detector, recognizer, image, params)?;
+    let slow = read_mrz(detector, recognizer, image, params);
+    let read = match (slow, best) {
+        (Ok(s), Some(b)) => {
+            if better(&b, &s) {
+                b
+            } else {
+                s
+            }
+        }
+        (Ok(s), None) => s,
+        (Err(e), None) => return Err(e.into()),
+        (Err(e), Some(b)) => accept(b, params).map_err(|_| e)?,
+    };
     Ok(extraction(&read))
+}
+
+/// The lowest probability of a character the recogniser read (fillers the fitting
+/// inserted are not counted).
+fn weakest_read(zone: &Zone) -> f32 {
+    zone.mrz
+        .lines
+        .iter()
+        .zip(&zone.reads)
+        .flat_map(|(line, reads)| {
+            line.bytes()
+                .zip(reads)
+                .filter(|(_, r)| r.observed)
+                .map(|(c, r)| r.prob(c))
+        })
+        .fold(1.0, f32::min)
+}
+
+fn keep_better(best: &mut Option<MrzRead>, found: Option<MrzRead>) {
+    if let Some(f) = found {
+        if best.as_ref().is_none_or(|b| better(&f, b)) {
+            *best = Some(f);
+        }
+    }
+}
+
+/// A reading with enough check digits holding, else why not.
+fn accept(best: MrzRead, params: &PassportParams) -> Result<MrzRead, MrzError> {
+    let total = best.zone.total();
+    if (best.zone.passed() as f32) < params.min_check_share * total as f32 {
+        return Err(MrzError::Unreadable {
+            passed: best.zone.passed(),
+            total,
+        });
+    }
+    Ok(best)
 }
 
 /// Finds and reads the MRZ with any detector and recogniser (tests use fakes).
@@ -186,24 +328,22 @@ where
             rows.clone()
         };
         let zones = locate::candidate_zones(&oriented, &params.locate);
-        if let Some(found) = read_zones(recognizer, &classes, image, &zones, today, params)? {
-            if best.as_ref().is_none_or(|b| better(&found, b)) {
-                best = Some(found);
-            }
-        }
+        let found = read_zones(
+            "detector",
+            &mut |quads: &[Quad]| {
+                recognize::read_lines(&mut *recognizer, &classes, image, quads, &params.recognize)
+                    .map_err(MrzError::from)
+            },
+            &zones,
+            today,
+            params,
+        )?;
+        keep_better(&mut best, found);
         if best.as_ref().is_some_and(|b| b.zone.all_pass()) {
             break;
         }
     }
-    let best = best.ok_or(MrzError::NotFound)?;
-    let total = best.zone.total();
-    if (best.zone.passed() as f32) < params.min_check_share * total as f32 {
-        return Err(MrzError::Unreadable {
-            passed: best.zone.passed(),
-            total,
-        });
-    }
-    Ok(best)
+    accept(best.ok_or(MrzError::NotFound)?, params)
 }
 
 /// Orders readings: more check digits holding, then more MRZ-like text, then cheaper
@@ -213,30 +353,25 @@ fn better(a: &MrzRead, b: &MrzRead) -> bool {
     key(a) > key(b)
 }
 
-/// Recognises the lines of each candidate zone and keeps the best fitting format.
-fn read_zones<R: TextRecognizerModel + ?Sized>(
-    recognizer: &mut R,
-    classes: &MrzClasses,
-    image: &RgbImage,
+/// Recognises the lines of each candidate zone with `read` and keeps the best fitting
+/// format.
+fn read_zones(
+    path: &'static str,
+    read: &mut dyn FnMut(&[Quad]) -> Result<Vec<LineRead>, MrzError>,
     zones: &[ZoneCandidate],
     today: NaiveDate,
     params: &PassportParams,
 ) -> Result<Option<MrzRead>, MrzError> {
     let mut best: Option<MrzRead> = None;
     for candidate in zones {
-        let lines: Vec<LineRead> = recognize::read_lines(
-            recognizer,
-            classes,
-            image,
-            &candidate.lines,
-            &params.recognize,
-        )?;
+        let lines: Vec<LineRead> = read(&candidate.lines)?;
         let mrz_ratio = lines.iter().map(|l| l.mrz_ratio).sum::<f32>() / lines.len().max(1) as f32;
         if let Some(zone) = zone::assemble(&lines, today, &params.zone) {
             let read = MrzRead {
                 zone,
                 line_quads: candidate.lines.clone(),
                 mrz_ratio,
+                path,
             };
             if best.as_ref().is_none_or(|b| better(&read, b)) {
                 best = Some(read);
@@ -351,6 +486,7 @@ pub fn extraction(read: &MrzRead) -> Extraction {
     extra.insert("mrz_lines".into(), json!(m.lines));
     extra.insert("mrz_lines_read".into(), json!(zone.recognized));
     extra.insert("mrz_box".into(), json!(read.outline()));
+    extra.insert("mrz_path".into(), json!(read.path));
     extra.insert(
         "mrz_checks".into(),
         serde_json::Value::Object(

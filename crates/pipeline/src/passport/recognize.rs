@@ -46,6 +46,15 @@ impl MrzClasses {
         }
         Some(MrzClasses { classes })
     }
+
+    /// Classes of a model trained on the MRZ alphabet itself: blank, then [`SYMBOLS`].
+    pub fn identity() -> MrzClasses {
+        let mut classes = [0usize; 38];
+        for (i, c) in classes.iter_mut().enumerate() {
+            *c = i;
+        }
+        MrzClasses { classes }
+    }
 }
 
 /// One character as read: the probability of every MRZ symbol at the column where the

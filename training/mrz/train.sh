@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Trains models/trained/mrz_reader.onnx from synthetic MRZ lines, in one command:
+#   training/mrz/train.sh            (about an hour on 2 cores shared with other jobs)
+# Two stages: 30,000 lines (seed 3000) for 22 minutes from scratch, then 8,000 fresh lines
+# (seed 3002) for 12 minutes from stage 1's weights at a lower rate. Both budgets are
+# wall-clock: on a busier machine fewer steps run.
+# Env: PYTHON (a Python with torch, numpy, pillow, onnx, onnxruntime; default: a venv made
+# under ~/.cache/hawiya/torchvenv on first use).
+# Needs the Debian fonts fonts-ocr-b, fonts-dejavu-core and fonts-liberation.
+# No real data: ../shared/data/passporteye_mrz is for measuring only.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+if [ -z "${PYTHON:-}" ]; then
+  VENV="$HOME/.cache/hawiya/torchvenv"
+  if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import torch, onnx, onnxruntime, PIL" 2>/dev/null; then
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet torch numpy pillow onnx "onnxruntime==1.31.1"
+  fi
+  PYTHON="$VENV/bin/python"
+fi
+export OMP_WAIT_POLICY=PASSIVE   # digits.md: two spinning threads were 3.5x slower than one
+mkdir -p models/trained target
+if [ "${SKIP_STAGE1:-0}" != 1 ]; then
+  "$PYTHON" training/mrz/train.py --samples 30000 --minutes 22 --threads 2 --seed 3000 \
+    --out models/trained/mrz_reader.onnx --report target/mrz_reader_stage1.md \
+    --preview target/mrz_reader_preview.png
+fi
+"$PYTHON" training/mrz/train.py --samples 8000 --minutes 12 --threads 2 --seed 3002 --lr 1e-3 \
+  --init target/mrz_reader_3000.pt \
+  --stage "- Stage 1 (from scratch): 30,000 lines, seed 3000, 22 minutes, peak lr 3e-3 ($(grep -o 'validation exact.*' target/mrz_reader_stage1.log 2>/dev/null || echo 'see its log'))
+" \
+  --out models/trained/mrz_reader.onnx --report models/trained/mrz_reader.md
