@@ -133,9 +133,9 @@ fn running(line: &mut [u8], k: usize, max: bool, g: &mut Vec<u8>, hbuf: &mut Vec
     for b in 0..blocks {
         let s = b * k;
         let mut acc = pad;
-        for i in s..s + k {
+        for (i, slot) in g.iter_mut().enumerate().skip(s).take(k) {
             acc = op(acc, at(i));
-            g[i] = acc;
+            *slot = acc;
         }
         let mut acc = pad;
         for i in (s..s + k).rev() {
@@ -575,7 +575,7 @@ mod tests {
             for ch in 0..40 {
                 for dx in 0..8 {
                     for dy in 0..14 {
-                        if dx >= 2 && dx < 6 && dy > 2 && dy < 12 {
+                        if (2..6).contains(&dx) && (3..12).contains(&dy) {
                             continue; // hollow characters, like strokes
                         }
                         let (u, v) = (ch as f32 * 13.0 + dx as f32, line as f32 * 26.0 + dy as f32);

@@ -353,11 +353,14 @@ fn better(a: &MrzRead, b: &MrzRead) -> bool {
     key(a) > key(b)
 }
 
+/// Reads the line quads of one zone.
+type LineReader<'a> = dyn FnMut(&[Quad]) -> Result<Vec<LineRead>, MrzError> + 'a;
+
 /// Recognises the lines of each candidate zone with `read` and keeps the best fitting
 /// format.
 fn read_zones(
     path: &'static str,
-    read: &mut dyn FnMut(&[Quad]) -> Result<Vec<LineRead>, MrzError>,
+    read: &mut LineReader<'_>,
     zones: &[ZoneCandidate],
     today: NaiveDate,
     params: &PassportParams,
