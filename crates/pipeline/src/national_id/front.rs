@@ -329,8 +329,12 @@ fn read_name(r: &mut CardReader, row: Option<&Row>) -> Result<(String, f32)> {
     let Some(row) = row else {
         return Ok((String::new(), 0.0));
     };
-    let read = r.arabic_voted(&row.bounds, |t| super::names_fix(&letters_only(t)))?;
-    Ok((read.text, read.confidence))
+    let read = r.arabic_voted_names(
+        &row.bounds,
+        |t| super::names_fix(&letters_only(t)),
+        translit::is_known_name_word,
+    )?;
+    Ok((translit::correct_name_words(&read.text), read.confidence))
 }
 
 /// Address text: Arabic words, `-` separators and ASCII digits kept.
