@@ -132,7 +132,7 @@ pub(crate) fn read_card_scored(
         .map(|(i, _)| i);
     match name {
         Some(i) => {
-            let (text, conf) = c.voted_line(i, |t| names_fix(&letters_only(t)))?;
+            let (text, conf) = c.voted_name_line(i, |t| names_fix(&letters_only(t)))?;
             let region = c.units[i].region;
             c.push(
                 &mut out,

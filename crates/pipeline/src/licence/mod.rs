@@ -24,7 +24,7 @@ use hawiya_documents::arabic::{is_arabic_letter, normalize_for_matching};
 use hawiya_documents::dates::{self, DateRole};
 use hawiya_documents::fuzzy::levenshtein;
 use hawiya_documents::vocab::plate_letter;
-use hawiya_documents::{id_number, FieldIssue};
+use hawiya_documents::{id_number, translit, FieldIssue};
 use image::RgbImage;
 use serde_json::{json, Value};
 
@@ -544,6 +544,27 @@ impl<'a> LicenceCard<'a> {
             return Ok((clean(&u.text), u.confidence));
         }
         let read = self.r.arabic_voted(&u.region, clean)?;
+        Ok((read.text, read.confidence))
+    }
+
+    /// An unlabelled line of names: [`LicenceCard::voted_line`] with the name
+    /// dictionary's help ([`CardReader::arabic_voted_names`]): the scan's sure read is
+    /// taken only when the dictionary knows each of its words.
+    pub fn voted_name_line(
+        &mut self,
+        unit: usize,
+        clean: impl Fn(&str) -> String,
+    ) -> Result<(String, f32)> {
+        let u = self.units[unit].clone();
+        let text = clean(&u.text);
+        if u.confidence >= self.params.id.tesseract_accept
+            && text.split(' ').all(translit::is_known_name_word)
+        {
+            return Ok((text, u.confidence));
+        }
+        let read = self
+            .r
+            .arabic_voted_names(&u.region, clean, translit::is_known_name_word)?;
         Ok((read.text, read.confidence))
     }
 
