@@ -11,6 +11,11 @@ Inputs are read from the raw f32 files the Rust bench leaves in the temp directo
 tensors of the same shape are used (convolution cost does not depend on the values).
 Session options match runtime.rs: 1 inter-op thread, intra-op spinning off, all graph
 optimisations.
+
+    /tmp/ortvenv/bin/python crates/pipeline/benches/python_ort_compare.py --all --threads 1
+
+--all also times the other models of benches/onnx_models.rs (face, anti-spoof, liveness,
+trained models) at batch 1 on the same fixed input: element i is (i % 251) / 250.
 """
 
 import argparse
@@ -33,6 +38,26 @@ def load_input(name, default_shape):
         return np.fromfile(path, dtype="<f4").reshape(shape), path
     rng = np.random.default_rng(0)
     return rng.standard_normal(default_shape, dtype=np.float32), "random"
+
+
+# File name and batch-1 input shape: keep in step with MODELS in benches/onnx_models.rs.
+OTHER_MODELS = [
+    ("blazeface_back.onnx", (1, 256, 256, 3)),
+    ("face_embed.onnx", (1, 3, 150, 150)),
+    ("antispoof.onnx", (1, 128, 128, 3)),
+    ("liveness.onnx", (1, 32, 32, 3)),
+    ("card_locator.onnx", (1, 3, 256, 256)),
+    ("doc_classifier.onnx", (1, 3, 96, 96)),
+    ("id_digits.onnx", (1, 1, 32, 256)),
+    ("plate_reader.onnx", (1, 1, 48, 128)),
+    ("mrz_reader.onnx", (1, 1, 32, 512)),
+]
+
+
+def pattern(shape):
+    """The Rust bench's input: flat element i is (i % 251) / 250, computed in f32."""
+    n = int(np.prod(shape))
+    return ((np.arange(n) % 251).astype(np.float32) / np.float32(250.0)).reshape(shape)
 
 
 def session(path, threads):
@@ -69,7 +94,14 @@ def main():
     )
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--all", action="store_true",
+                        help="also time the models of benches/onnx_models.rs")
+    parser.add_argument("--only-others", action="store_true",
+                        help="skip det and rec, time only the models of onnx_models.rs")
     args = parser.parse_args()
+    if args.only_others:
+        run_others(args)
+        return
 
     det_x, det_src = load_input("det", (1, 3, 640, 640))
     rec_x, rec_src = load_input("rec", (1, 3, 48, 320))
@@ -82,6 +114,26 @@ def main():
             print(f"{model:22s} {str(list(x.shape)):18s} threads={threads}  "
                   f"mean {statistics.mean(t):7.2f} ms  median {statistics.median(t):7.2f} ms  "
                   f"min {min(t):7.2f} ms  cpu {cpu_ms:7.2f} ms/call  (n={len(t)})")
+
+    if args.all:
+        run_others(args)
+
+
+def run_others(args):
+    for model, shape in OTHER_MODELS:
+        path = os.path.join(args.models, model)
+        if not os.path.isfile(path):
+            print(f"{model:22s} missing, skipped")
+            continue
+        x = pattern(shape)
+        for threads in args.threads:
+            sess = session(path, threads)
+            out = sess.run(None, {sess.get_inputs()[0].name: x})[0]
+            t, cpu_ms = time_runs(sess, x, args.runs)
+            print(f"{model:22s} {str(list(shape)):18s} threads={threads}  "
+                  f"mean {statistics.mean(t):8.3f} ms  median {statistics.median(t):8.3f} ms  "
+                  f"min {min(t):8.3f} ms  cpu {cpu_ms:8.3f} ms/call  (n={len(t)}, "
+                  f"out {list(out.shape)} sum {float(out.sum()):.4f})")
 
 
 if __name__ == "__main__":
