@@ -498,22 +498,47 @@ impl<'a> LicenceCard<'a> {
         labels: &[Label],
         clean: impl Fn(&str) -> String,
     ) -> Result<(String, f32)> {
+        self.voted_value_with(unit, labels, clean, None)
+    }
+
+    /// [`LicenceCard::voted_value`] for a labelled line of names, with the name
+    /// dictionary's help as in [`LicenceCard::voted_name_line`].
+    pub fn voted_name_value(
+        &mut self,
+        unit: usize,
+        labels: &[Label],
+        clean: impl Fn(&str) -> String,
+    ) -> Result<(String, f32)> {
+        self.voted_value_with(unit, labels, clean, Some(translit::is_known_name_word))
+    }
+
+    fn voted_value_with(
+        &mut self,
+        unit: usize,
+        labels: &[Label],
+        clean: impl Fn(&str) -> String,
+        known: Option<fn(&str) -> bool>,
+    ) -> Result<(String, f32)> {
         let u = self.units[unit].clone();
         let accept = self.params.id.tesseract_accept;
         let own = u.value_text();
         if !own.trim().is_empty() {
-            if u.confidence >= accept {
-                return Ok((clean(&own), u.confidence));
+            let text = clean(&own);
+            if u.confidence >= accept && known.is_none_or(|k| text.split(' ').all(k)) {
+                return Ok((text, u.confidence));
             }
             // The views read the label too: each view's read is taken only when its label
             // is found in it (within half its letters), and only its other words vote.
             let own_label = u.label.map(|l| &labels[l.index..=l.index]);
-            let read = self.r.arabic_voted(&u.region, |t| {
-                match own_label.and_then(|l| match_label(t, l, KNOWN_LABEL_TOLERANCE)) {
+            let read = self.r.voted(
+                &u.region,
+                |t| match own_label.and_then(|l| match_label(t, l, KNOWN_LABEL_TOLERANCE)) {
                     Some(hit) => clean(&hit.strip(t)),
                     None => String::new(),
-                }
-            })?;
+                },
+                None,
+                known,
+            )?;
             if read.text.is_empty() {
                 return Ok((clean(&own), u.confidence));
             }
@@ -527,9 +552,7 @@ impl<'a> LicenceCard<'a> {
             x1: u.region.x0 - 1.0,
             ..region
         };
-        let read = self
-            .r
-            .arabic_voted_within(&left, clean, Some(u.region.x0 - 1.0))?;
+        let read = self.r.voted(&left, clean, Some(u.region.x0 - 1.0), known)?;
         Ok((read.text, read.confidence))
     }
 

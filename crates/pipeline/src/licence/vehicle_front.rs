@@ -122,7 +122,7 @@ pub(crate) fn read_card_scored(
             continue;
         };
         let (raw, conf) = match field {
-            "name" => c.voted_value(u, LABELS, |t| names_fix(&letters_only(t)))?,
+            "name" => c.voted_name_value(u, LABELS, |t| names_fix(&letters_only(t)))?,
             _ => c.voted_value(u, LABELS, letters_only)?,
         };
         let value = match field {

@@ -402,7 +402,9 @@ impl CardReader<'_> {
         self.voted(region, clean, None, Some(known))
     }
 
-    fn voted(
+    /// The voted read behind [`CardReader::arabic_voted_within`] and
+    /// [`CardReader::arabic_voted_names`], with both options.
+    pub(crate) fn voted(
         &mut self,
         region: &CardBox,
         clean: impl Fn(&str) -> String,
