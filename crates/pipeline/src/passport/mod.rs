@@ -176,19 +176,13 @@ pub fn read_params(
             .map(|&flip| fast_locate::zones(&rows, flip, fast, &params.locate))
             .collect();
         if let Some(reader) = models.mrz_reader.as_mut() {
-            for z in &zones {
-                let found = read_zones(
-                    "fast",
-                    &mut |quads: &[Quad]| reader.read_lines(image, quads).map_err(MrzError::from),
-                    z,
-                    today,
-                    params,
-                )?;
-                keep_better(&mut best, found);
-                if best.as_ref().is_some_and(|b| b.zone.all_pass()) {
-                    break;
-                }
-            }
+            best = read_zones(
+                "fast",
+                &mut |quads: &[Quad]| reader.read_lines(image, quads).map_err(MrzError::from),
+                zones.iter().flatten(),
+                today,
+                params,
+            )?;
             if let Some(b) = &best {
                 if b.zone.all_pass() && weakest_read(&b.zone) >= params.fast_min_confidence {
                     return Ok(extraction(b));
@@ -205,29 +199,22 @@ pub fn read_params(
                     ordered.reverse();
                 }
             }
-            let mut pp: Option<MrzRead> = None;
-            for z in ordered {
-                let found = read_zones(
-                    "fast_ppocr",
-                    &mut |quads: &[Quad]| {
-                        recognize::read_lines(
-                            &mut *recognizer,
-                            &classes,
-                            image,
-                            quads,
-                            &params.recognize,
-                        )
-                        .map_err(MrzError::from)
-                    },
-                    z,
-                    today,
-                    params,
-                )?;
-                keep_better(&mut pp, found);
-                if pp.as_ref().is_some_and(|b| b.zone.all_pass()) {
-                    break;
-                }
-            }
+            let pp = read_zones(
+                "fast_ppocr",
+                &mut |quads: &[Quad]| {
+                    recognize::read_lines(
+                        &mut *recognizer,
+                        &classes,
+                        image,
+                        quads,
+                        &params.recognize,
+                    )
+                    .map_err(MrzError::from)
+                },
+                ordered.into_iter().flatten(),
+                today,
+                params,
+            )?;
             // PP-OCR's perfect reading replaces an unsure one of the trained reader.
             if let Some(p) = pp {
                 if p.zone.all_pass() {
@@ -356,12 +343,12 @@ fn better(a: &MrzRead, b: &MrzRead) -> bool {
 /// Reads the line quads of one zone.
 type LineReader<'a> = dyn FnMut(&[Quad]) -> Result<Vec<LineRead>, MrzError> + 'a;
 
-/// Recognises the lines of each candidate zone with `read` and keeps the best fitting
-/// format.
-fn read_zones(
+/// Recognises the lines of each candidate zone with `read`, in order, and keeps the best
+/// fitting format; stops at the first reading whose check digits all hold.
+fn read_zones<'z>(
     path: &'static str,
     read: &mut LineReader<'_>,
-    zones: &[ZoneCandidate],
+    zones: impl IntoIterator<Item = &'z ZoneCandidate>,
     today: NaiveDate,
     params: &PassportParams,
 ) -> Result<Option<MrzRead>, MrzError> {
