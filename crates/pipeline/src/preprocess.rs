@@ -101,6 +101,44 @@ pub fn to_nchw(image: &RgbImage, norm: &Normalization) -> Array4<f32> {
     tensor
 }
 
+/// A line recogniser's input: `quad` of `image` warped upright at twice `width` x
+/// `height`, grey (BT.601), halved by 2 x 2 averaging (the training resize smooths too),
+/// stretched between its 2nd and 98th percentiles (at least 8 grey levels apart) to 0-1;
+/// row-major. `None` when the quad cannot be warped. The plate and MRZ readers were
+/// trained on inputs made this way.
+pub fn stretched_grey_line(
+    image: &RgbImage,
+    quad: &crate::geometry::Quad,
+    width: u32,
+    height: u32,
+) -> Option<Vec<f32>> {
+    let crop = crate::geometry::perspective_crop(image, quad, width * 2, height * 2)?;
+    let grey = |x: u32, y: u32| -> f32 {
+        let p = crop.get_pixel(x, y).0;
+        (299.0 * f32::from(p[0]) + 587.0 * f32::from(p[1]) + 114.0 * f32::from(p[2])) / 1000.0
+    };
+    let (w, h) = (width as usize, height as usize);
+    let mut out = vec![0f32; w * h];
+    for y in 0..h {
+        for x in 0..w {
+            let (sx, sy) = (2 * x as u32, 2 * y as u32);
+            out[y * w + x] =
+                (grey(sx, sy) + grey(sx + 1, sy) + grey(sx, sy + 1) + grey(sx + 1, sy + 1)) / 4.0;
+        }
+    }
+    let mut sorted = out.clone();
+    sorted.sort_by(f32::total_cmp);
+    let at = |q: f32| sorted[((sorted.len() - 1) as f32 * q).round() as usize];
+    let (lo, mut hi) = (at(0.02), at(0.98));
+    if hi - lo < 8.0 {
+        hi = lo + 8.0;
+    }
+    for v in &mut out {
+        *v = ((*v - lo) / (hi - lo)).clamp(0.0, 1.0);
+    }
+    Some(out)
+}
+
 /// Otsu's threshold of a grey image: the level that best separates ink from paper, used
 /// by the stages that binarise a crop before finding its ink.
 pub fn otsu_level(gray: &image::GrayImage) -> u8 {

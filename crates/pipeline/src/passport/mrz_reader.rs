@@ -10,7 +10,7 @@ use image::RgbImage;
 use ndarray::{Array4, Ix3};
 
 use super::recognize::{decode_masked, LineRead, MrzClasses};
-use crate::geometry::{perspective_crop, Quad};
+use crate::geometry::Quad;
 use crate::runtime::{OnnxModel, RuntimeConfig, RuntimeError};
 
 /// The model's file name, in the models directory or the repository's `models/trained/`.
@@ -41,32 +41,7 @@ pub fn model_candidates(models_dir: Option<&Path>) -> Vec<PathBuf> {
 /// The input of one line: the quad cut at twice the input size, 2 x 2 box-averaged, grey
 /// (BT.601), stretched between its 2nd and 98th percentiles to 0-1, as in training.
 pub fn prepare(image: &RgbImage, quad: &Quad) -> Option<Vec<f32>> {
-    let (w2, h2) = (INPUT_WIDTH * 2, INPUT_HEIGHT * 2);
-    let crop = perspective_crop(image, quad, w2, h2)?;
-    let grey = |x: u32, y: u32| -> f32 {
-        let p = crop.get_pixel(x, y).0;
-        (299.0 * f32::from(p[0]) + 587.0 * f32::from(p[1]) + 114.0 * f32::from(p[2])) / 1000.0
-    };
-    let (w, h) = (INPUT_WIDTH as usize, INPUT_HEIGHT as usize);
-    let mut out = vec![0f32; w * h];
-    for y in 0..h {
-        for x in 0..w {
-            let (sx, sy) = (2 * x as u32, 2 * y as u32);
-            out[y * w + x] =
-                (grey(sx, sy) + grey(sx + 1, sy) + grey(sx, sy + 1) + grey(sx + 1, sy + 1)) / 4.0;
-        }
-    }
-    let mut sorted = out.clone();
-    sorted.sort_by(f32::total_cmp);
-    let at = |q: f32| sorted[((sorted.len() - 1) as f32 * q).round() as usize];
-    let (lo, mut hi) = (at(0.02), at(0.98));
-    if hi - lo < 8.0 {
-        hi = lo + 8.0;
-    }
-    for v in &mut out {
-        *v = ((*v - lo) / (hi - lo)).clamp(0.0, 1.0);
-    }
-    Some(out)
+    crate::preprocess::stretched_grey_line(image, quad, INPUT_WIDTH, INPUT_HEIGHT)
 }
 
 impl MrzReader {
