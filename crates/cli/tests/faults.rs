@@ -18,7 +18,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use common::{add_tenant, free_port, hawiya};
+use common::{add_tenant, free_port, fresh_database, hawiya};
 use serde_json::{json, Value};
 
 /// The acquire timeout the servers here run with: a request must never wait much longer.
@@ -410,27 +410,6 @@ fn restart_mid_transaction_sqlite() {
     restart_keeps_completed_step(None);
 }
 
-/// A fresh database next to the one `base` names.
-fn fresh_database(base: &str) -> String {
-    use sqlx::Connection;
-    let name = format!("hawiya_faults_{}", std::process::id());
-    tokio::runtime::Runtime::new().unwrap().block_on(async {
-        let mut conn = sqlx::PgConnection::connect(base)
-            .await
-            .expect("connecting to PostgreSQL");
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-    });
-    let (prefix, _) = base.rsplit_once('/').expect("a URL with a database name");
-    format!("{prefix}/{name}")
-}
-
 #[test]
 fn restart_mid_transaction_postgres() {
     let Some(pg) = pg_url() else {
@@ -441,5 +420,5 @@ fn restart_mid_transaction_postgres() {
         eprintln!("SKIPPED: models not built (run scripts/setup.sh)");
         return;
     }
-    restart_keeps_completed_step(Some(&fresh_database(&pg)));
+    restart_keeps_completed_step(Some(&fresh_database(&pg, "hawiya_faults")));
 }

@@ -12,29 +12,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use common::{add_tenant, free_port, hawiya};
+use common::{add_tenant, free_port, fresh_database, hawiya};
 use serde_json::{json, Value};
-
-/// A fresh database next to the one `base` names.
-fn fresh_database(base: &str) -> String {
-    use sqlx::Connection;
-    let name = format!("hawiya_replicas_{}", std::process::id());
-    tokio::runtime::Runtime::new().unwrap().block_on(async {
-        let mut conn = sqlx::PgConnection::connect(base)
-            .await
-            .expect("connecting to PostgreSQL");
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-    });
-    let (prefix, _) = base.rsplit_once('/').expect("a URL with a database name");
-    format!("{prefix}/{name}")
-}
 
 /// A server process, stopped (SIGTERM) when dropped.
 struct Replica {
@@ -121,7 +100,7 @@ fn two_replicas_share_one_postgres_database() {
         eprintln!("SKIPPED: models not built (run scripts/setup.sh)");
         return;
     }
-    let url = fresh_database(&pg);
+    let url = fresh_database(&pg, "hawiya_replicas");
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();
     let out = add_tenant(data, &["--database-url", &url]);

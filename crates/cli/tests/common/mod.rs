@@ -35,3 +35,25 @@ pub fn add_tenant(data: &str, extra: &[&str]) -> Output {
         .output()
         .unwrap()
 }
+
+/// A fresh, empty PostgreSQL database `{name}_{pid}` beside the one the URL `base` names
+/// (dropped first if a killed run left it); its URL.
+pub fn fresh_database(base: &str, name: &str) -> String {
+    use sqlx::Connection;
+    let name = format!("{name}_{}", std::process::id());
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let mut conn = sqlx::PgConnection::connect(base)
+            .await
+            .expect("connecting to PostgreSQL");
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    });
+    let (prefix, _) = base.rsplit_once('/').expect("a URL with a database name");
+    format!("{prefix}/{name}")
+}
