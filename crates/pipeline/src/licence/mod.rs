@@ -33,7 +33,9 @@ use crate::error::{PipelineError, Result};
 use crate::extraction::Extraction;
 use crate::national_id::layout::{ink_mask, ink_segments, CardBox};
 use crate::national_id::rectify::RectifiedCard;
-use crate::national_id::{locate, turned_180, CardReader, IdModels, IdNumberRead, IdReadParams};
+use crate::national_id::{
+    locate, sure_read, turned_180, CardReader, IdModels, IdNumberRead, IdReadParams,
+};
 use crate::ocr::tesseract::{PageSegMode, TessLang};
 use crate::ocr::text_recognize::{recognize_crops, TextRecognizeParams};
 use crate::worker::Worker;
@@ -524,7 +526,7 @@ impl<'a> LicenceCard<'a> {
         let own = u.value_text();
         if !own.trim().is_empty() {
             let text = clean(&own);
-            if u.confidence >= accept && known.is_none_or(|k| text.split(' ').all(k)) {
+            if sure_read(&text, u.confidence, accept, known) {
                 return Ok((text, u.confidence));
             }
             // The views read the label too: each view's read is taken only when its label
@@ -562,12 +564,7 @@ impl<'a> LicenceCard<'a> {
         unit: usize,
         clean: impl Fn(&str) -> String,
     ) -> Result<(String, f32)> {
-        let u = self.units[unit].clone();
-        if u.confidence >= self.params.id.tesseract_accept {
-            return Ok((clean(&u.text), u.confidence));
-        }
-        let read = self.r.arabic_voted(&u.region, clean)?;
-        Ok((read.text, read.confidence))
+        self.voted_line_with(unit, clean, None)
     }
 
     /// An unlabelled line of names: [`LicenceCard::voted_line`] with the name
@@ -578,16 +575,21 @@ impl<'a> LicenceCard<'a> {
         unit: usize,
         clean: impl Fn(&str) -> String,
     ) -> Result<(String, f32)> {
+        self.voted_line_with(unit, clean, Some(translit::is_known_name_word))
+    }
+
+    fn voted_line_with(
+        &mut self,
+        unit: usize,
+        clean: impl Fn(&str) -> String,
+        known: Option<fn(&str) -> bool>,
+    ) -> Result<(String, f32)> {
         let u = self.units[unit].clone();
         let text = clean(&u.text);
-        if u.confidence >= self.params.id.tesseract_accept
-            && text.split(' ').all(translit::is_known_name_word)
-        {
+        if sure_read(&text, u.confidence, self.params.id.tesseract_accept, known) {
             return Ok((text, u.confidence));
         }
-        let read = self
-            .r
-            .arabic_voted_names(&u.region, clean, translit::is_known_name_word)?;
+        let read = self.r.voted(&u.region, clean, None, known)?;
         Ok((read.text, read.confidence))
     }
 

@@ -412,14 +412,12 @@ impl CardReader<'_> {
         known: Option<fn(&str) -> bool>,
     ) -> Result<Read> {
         let views = self.params.tesseract_views.clone();
-        let all_known = |t: &str| known.is_none_or(|k| t.split(' ').all(k));
         let mut reads: Vec<(String, f32)> = Vec::with_capacity(views.len());
         for view in &views {
             let read = self.arabic_view_raw(region, view, right_limit)?;
             let text = clean(&normalize_text(&unreverse_ltr_words(&read.text)));
-            if read.confidence >= self.params.tesseract_accept
-                && !text.is_empty()
-                && all_known(&text)
+            if !text.is_empty()
+                && sure_read(&text, read.confidence, self.params.tesseract_accept, known)
             {
                 return Ok(Read {
                     text,
@@ -611,6 +609,17 @@ fn binarized(crop: &RgbImage) -> RgbImage {
 /// (the larger on a tie), then word by word the word most of those reads agree on, ties
 /// to the larger summed confidence. The confidence is the best of the reads that say
 /// the result, else their mean halved.
+/// Whether one read may be taken without a vote: it is at least `accept` sure and, for a
+/// line of names, `known` knows every word of it.
+pub(crate) fn sure_read(
+    text: &str,
+    confidence: f32,
+    accept: f32,
+    known: Option<fn(&str) -> bool>,
+) -> bool {
+    confidence >= accept && known.is_none_or(|k| text.split(' ').all(k))
+}
+
 pub fn vote_reads(reads: &[(String, f32)]) -> (String, f32) {
     vote_reads_with(reads, |_| 0.0)
 }
