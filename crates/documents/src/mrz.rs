@@ -20,13 +20,18 @@
 //!   its own (TD1, TD2), under the same uniqueness rule;
 //! - fields without a check digit (names, country codes) only get type-forced repairs:
 //!   a digit in a letters-only field becomes the letter it looks like, and runs of
-//!   `K`/`X` after the last name token that can only be misread `<` filler become `<`.
+//!   `K`/`X`/`C`/`E` (the shapes a blurred `<` is read as) after the last name token that
+//!   can only be misread `<` filler become `<`;
+//! - an issuing state or nationality that is no ICAO 9303 code becomes the one valid code
+//!   a single look-alike substitution reaches, if exactly one does ([`states::snap`]).
 
 use chrono::{Datelike, NaiveDate};
 use thiserror::Error;
 
 use crate::codes::{Code, FieldIssue};
 use crate::vocab::Gender;
+
+pub mod states;
 
 /// ICAO 9303 check digit: weights 7 3 1 over `0-9`, `A-Z` = 10-35, `<` = 0.
 /// Returns `None` if a character is outside that alphabet.
@@ -820,6 +825,17 @@ impl Parser {
         for i in name_filler_positions(&field) {
             self.set((name.0, name.1.start + i), b'<');
         }
+        // Issuing state and nationality: the one valid code one look-alike away.
+        let nationality = self.layout().nationality;
+        for (line, col) in [(0, 2), nationality] {
+            let read = self.grid[line][col..col + 3].to_vec();
+            if let states::Snap::Repaired(code) = states::snap(&read, |_| Vec::new()) {
+                let padded = format!("{code:<<3}");
+                for (i, b) in padded.bytes().enumerate() {
+                    self.set((line, col + i), b);
+                }
+            }
+        }
     }
 
     fn build(self, layout: Layout, checks: Vec<CheckResult>, today: NaiveDate) -> Mrz {
@@ -1018,7 +1034,11 @@ fn product(choices: &[&(usize, Vec<u8>)], current: &mut [u8], visit: &mut dyn Fn
     }
 }
 
-/// Positions (within the name field) of `K`/`X` characters that can only be misread
+/// What recognisers read a `<` as: `K`/`X` (chevron-like), `C`/`E` (a blurred chevron's
+/// open side).
+pub const FILLER_LOOK_ALIKES: &[u8] = b"KXCE";
+
+/// Positions (within the name field) of `K`/`X`/`C`/`E` characters that can only be misread
 /// `<` filler: whole tokens made of `K`/`X` after the last real name token that are
 /// separated from it by a gap no name separator produces (`<<<`, or `<<` once the given
 /// names have started), or that are too long to be a name part (4 or more).
@@ -1037,7 +1057,8 @@ fn name_filler_positions(field: &[u8]) -> Vec<usize> {
         }
         tokens.push((start, i));
     }
-    let is_kx = |&(s, e): &(usize, usize)| field[s..e].iter().all(|&c| c == b'K' || c == b'X');
+    let is_kx =
+        |&(s, e): &(usize, usize)| field[s..e].iter().all(|c| FILLER_LOOK_ALIKES.contains(c));
     let Some(last_real) = tokens.iter().rposition(|t| !is_kx(t)) else {
         return Vec::new();
     };

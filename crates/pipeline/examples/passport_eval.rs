@@ -237,8 +237,8 @@ fn synth_eval(worker: &mut Worker, a: &Args, times: &mut Vec<f64>) {
                     println!("    want {want:?}");
                     match &got {
                         Ok(e) => println!(
-                            "    got  {}\n    read {}",
-                            e.extra["mrz_lines"], e.extra["mrz_lines_read"]
+                            "    got  {} ({})\n    read {}",
+                            e.extra["mrz_lines"], e.extra["mrz_path"], e.extra["mrz_lines_read"]
                         ),
                         Err(e) => println!("    err  {e}"),
                     }

@@ -397,6 +397,44 @@ fn name_filler_keeps_real_letters() {
     );
     // No real token at all: nothing to anchor on.
     assert!(name_filler_positions(b"KK<<KK").is_empty());
+    // A blurred `<` read as `C` or `E` inside the trailing filler.
+    assert_eq!(
+        name_filler_positions(b"SMITH<<JOHN<<<C<<<<E<"),
+        vec![14, 19]
+    );
+    // ...but a one-letter given name `E` or middle initial `C` is a name.
+    assert!(name_filler_positions(b"SMITH<<E<<<<<<").is_empty());
+    assert!(name_filler_positions(b"SMITH<<JOHN<C<<<<").is_empty());
+}
+
+#[test]
+fn country_codes_snap_to_the_one_valid_code_in_reach() {
+    // Nationality `EGY` read `EGV`, issuing state `NLD` read `HLD`: neither is a code,
+    // and one look-alike reaches exactly one code.
+    let l1 = "P<HLDERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+    let l2 = "L898902C36EGV7408122F1204159ZE184226B<<<<<10";
+    let m = parse_lines(&[l1, l2], specimen_day()).unwrap();
+    assert_eq!(m.issuing_country, "NLD");
+    assert_eq!(m.nationality, "EGY");
+    assert!(m.corrections.iter().any(|c| c.line == 1 && c.column == 12));
+    // `CGY` is as near to Egypt as to Guernsey (`GGY`): left as read.
+    let l2 = "L898902C36CGY7408122F1204159ZE184226B<<<<<10";
+    let m = parse_lines(&[TD3_1, l2], specimen_day()).unwrap();
+    assert_eq!(m.nationality, "CGY");
+    // The specimen's `UTO` and Germany's `D<<` are codes.
+    assert_eq!(
+        parse_lines(&[TD3_1, TD3_2], specimen_day())
+            .unwrap()
+            .nationality,
+        "UTO"
+    );
+    let l1 = TD3_1.replacen("UTO", "D<<", 1);
+    assert_eq!(
+        parse_lines(&[&l1, TD3_2], specimen_day())
+            .unwrap()
+            .issuing_country,
+        "D"
+    );
 }
 
 #[test]

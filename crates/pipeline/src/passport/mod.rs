@@ -41,7 +41,7 @@ use crate::ocr::text_recognize::TextRecognizerModel;
 use crate::runtime::RuntimeError;
 use crate::worker::Worker;
 use fast_locate::FastLocateParams;
-use hawiya_documents::mrz::{Mrz, MrzFormat};
+use hawiya_documents::mrz::{states, Mrz, MrzFormat};
 use hawiya_documents::Code;
 use locate::{LocateParams, Row, ZoneCandidate};
 use recognize::{LineRead, MrzClasses, MrzRecognizeParams};
@@ -215,8 +215,23 @@ pub fn read_params(
                 today,
                 params,
             )?;
-            // PP-OCR's perfect reading replaces an unsure one of the trained reader.
-            if let Some(p) = pp {
+            // PP-OCR's perfect reading replaces an unsure one of the trained reader; the
+            // trained reader's reading of the same lines still vouches for name filler.
+            if let Some(mut p) = pp {
+                if let Some(b) = best.as_ref().filter(|b| b.line_quads == p.line_quads) {
+                    let spans = field_spans(p.zone.mrz.format);
+                    let span = spans.iter().find(|(n, _)| *n == "name").expect("named").1;
+                    if let Some(z) = zone::name_filler_from(
+                        &p.zone,
+                        &b.zone,
+                        span,
+                        params.fast_min_confidence,
+                        today,
+                        &params.zone,
+                    ) {
+                        p.zone = z;
+                    }
+                }
                 if p.zone.all_pass() {
                     return Ok(extraction(&p));
                 }
@@ -249,17 +264,36 @@ pub fn read_params(
 }
 
 /// The lowest probability of a character the recogniser read (fillers the fitting
-/// inserted are not counted).
+/// inserted are not counted). A state code the parser repaired to a valid ICAO code
+/// (`HLD` -> `NLD`) counts with the probability of what was read: the code list, not the
+/// recogniser, vouches for the repair, as a check digit does for a corrected digit.
 fn weakest_read(zone: &Zone) -> f32 {
-    zone.mrz
-        .lines
+    let spans = field_spans(zone.mrz.format);
+    let state_span = |l: usize, i: usize| {
+        spans.iter().any(|(name, (sl, a, b))| {
+            matches!(*name, "nationality" | "country_code") && *sl == l && (*a..*b).contains(&i)
+        })
+    };
+    let m = &zone.mrz;
+    let valid_states = states::is_valid(&m.nationality) && states::is_valid(&m.issuing_country);
+    m.lines
         .iter()
+        .zip(&m.raw_lines)
         .zip(&zone.reads)
-        .flat_map(|(line, reads)| {
+        .enumerate()
+        .flat_map(|(l, ((line, raw), reads))| {
             line.bytes()
+                .zip(raw.bytes())
                 .zip(reads)
-                .filter(|(_, r)| r.observed)
-                .map(|(c, r)| r.prob(c))
+                .enumerate()
+                .filter(|(_, (_, r))| r.observed)
+                .map(move |(i, ((c, raw), r))| {
+                    if valid_states && state_span(l, i) {
+                        r.prob(raw)
+                    } else {
+                        r.prob(c)
+                    }
+                })
         })
         .fold(1.0, f32::min)
 }
@@ -466,7 +500,18 @@ pub fn extraction(read: &MrzRead) -> Extraction {
     for (name, value) in values {
         let field = out.push(name, value);
         if let Some(&(_, span)) = spans.iter().find(|(n, _)| *n == name) {
-            field.confidence = Some(zone.confidence(span.0, span.1, span.2));
+            let mut confidence = zone.confidence(span.0, span.1, span.2);
+            // No check digit covers a state code: one that is no ICAO code (and that no
+            // single look-alike repair made one) is doubtful however clearly it was read.
+            let code = match name {
+                "nationality" => Some(&m.nationality),
+                "country_code" => Some(&m.issuing_country),
+                _ => None,
+            };
+            if code.is_some_and(|c| !states::is_valid(c)) {
+                confidence *= 0.5;
+            }
+            field.confidence = Some(confidence);
             field.bbox = Some(span_quad(read, span));
         }
     }

@@ -287,6 +287,62 @@ fn model_alternatives(
     (best, applied)
 }
 
+/// A second reader's opinion on a name field's filler. Names have no check digit, and a
+/// blurred `<` is read as `C`, `K`, `E` or `X` by one recogniser (PP-OCR) but not
+/// necessarily by another (the trained reader). Where `zone` has such a letter in the
+/// name span `(line, start, end)` and `other`, a reading of the same lines in the same
+/// format, has an observed `<` there with probability at least `min_prob`, the `<` is
+/// taken. Only if the two readings align: of the span's other letters, at least 90%
+/// must agree. The checked fields are not touched; `None` when nothing changes.
+pub fn name_filler_from(
+    zone: &Zone,
+    other: &Zone,
+    (line, start, end): (usize, usize, usize),
+    min_prob: f32,
+    today: NaiveDate,
+    params: &ZoneParams,
+) -> Option<Zone> {
+    if zone.mrz.format != other.mrz.format {
+        return None;
+    }
+    let ours = zone.mrz.lines[line].as_bytes();
+    let theirs = other.mrz.lines[line].as_bytes();
+    let letters: Vec<usize> = (start..end)
+        .filter(|&i| ours[i] != b'<' && !mrz::FILLER_LOOK_ALIKES.contains(&ours[i]))
+        .collect();
+    let agree = letters.iter().filter(|&&i| theirs[i] == ours[i]).count();
+    if (agree as f32) < 0.9 * letters.len() as f32 {
+        return None;
+    }
+    let changes: Vec<usize> = (start..end)
+        .filter(|&i| {
+            let r = &other.reads[line][i];
+            mrz::FILLER_LOOK_ALIKES.contains(&ours[i])
+                && theirs[i] == b'<'
+                && r.observed
+                && r.prob(b'<') >= min_prob
+        })
+        .collect();
+    if changes.is_empty() {
+        return None;
+    }
+    let mut lines = zone.mrz.lines.clone();
+    let mut bytes = lines[line].clone().into_bytes();
+    for &i in &changes {
+        bytes[i] = b'<';
+    }
+    lines[line] = String::from_utf8(bytes).expect("ASCII");
+    let m = parse(&lines, today, params)?;
+    if valid_checks(&m) < zone.passed() {
+        return None;
+    }
+    let mut out = zone.clone();
+    out.mrz = m;
+    out.model_corrections
+        .extend(changes.iter().map(|&i| (line, i, ours[i] as char, '<')));
+    Some(out)
+}
+
 /// Fits `lines` (top to bottom) to each format of their count, parses every fitting
 /// and returns the one with the most check digits holding; `None` if no format fits.
 pub fn assemble(lines: &[LineRead], today: NaiveDate, params: &ZoneParams) -> Option<Zone> {
@@ -444,6 +500,25 @@ mod tests {
         assert_eq!(z.mrz.lines[1], bad);
         assert!(!z.all_pass());
         assert!(z.mrz.issues.iter().any(|i| i.field == "Date_of_Birth"));
+    }
+
+    #[test]
+    fn a_second_reader_restores_name_filler_read_as_letters() {
+        let zp = ZoneParams::default();
+        let blurred = L1.replacen("ANNA<MARIA<<<<<", "ANNACMARIA<<C<E", 1);
+        let first = assemble(&[line(&blurred), line(L2)], today(), &zp).unwrap();
+        let second = assemble(&[line(L1), line(L2)], today(), &zp).unwrap();
+        let span = (0, 5, 44);
+        let merged = name_filler_from(&first, &second, span, 0.5, today(), &zp).unwrap();
+        assert_eq!(merged.mrz.lines[0], L1);
+        assert_eq!(merged.mrz.given_names, "ANNA MARIA");
+        assert!(merged.all_pass());
+        // Unsure of its `<` (probability under the floor): no change.
+        assert!(name_filler_from(&first, &second, span, 0.95, today(), &zp).is_none());
+        // A reading of other lines (the letters disagree): no change.
+        let elsewhere = L1.replacen("ERIKSSON<<ANNA<MARIA", "SMITHSON<<JOHN<PETER", 1);
+        let other = assemble(&[line(&elsewhere), line(L2)], today(), &zp).unwrap();
+        assert!(name_filler_from(&first, &other, span, 0.5, today(), &zp).is_none());
     }
 
     #[test]
