@@ -104,8 +104,9 @@ pub struct PassportParams {
     /// PP-OCR) before the DB detector. Default on; `None` runs the detector path only.
     pub fast: Option<FastLocateParams>,
     /// The trained reader's reading is final only if every character it read has at
-    /// least this probability; else PP-OCR reads the zone too. Default 0.5: the check
-    /// digits cover numbers and dates but not names or nationality.
+    /// least this probability (and both state codes are ICAO codes); else PP-OCR reads
+    /// the zone too. Default 0.5: the check digits cover numbers and dates but not names
+    /// or nationality.
     pub fast_min_confidence: f32,
 }
 
@@ -184,7 +185,15 @@ pub fn read_params(
                 params,
             )?;
             if let Some(b) = &best {
-                if b.zone.all_pass() && weakest_read(&b.zone) >= params.fast_min_confidence {
+                let m = &b.zone.mrz;
+                // No check digit covers the state codes: an invalid one (after the
+                // parser's repairs) means a misread or misfitted line.
+                let states_valid =
+                    states::is_valid(&m.nationality) && states::is_valid(&m.issuing_country);
+                if b.zone.all_pass()
+                    && states_valid
+                    && weakest_read(&b.zone) >= params.fast_min_confidence
+                {
                     return Ok(extraction(b));
                 }
             }

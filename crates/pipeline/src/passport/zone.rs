@@ -187,9 +187,11 @@ fn fit_line(reads: &[SymbolRead], width: usize, params: &ZoneParams) -> Vec<Fitt
             reads: reads[d..].to_vec(),
             cost: 2.5,
         });
-        // A `<` run read too long.
+        // A `<` run read too long: long runs, whose repeats CTC counts by columns. A
+        // `<<` read for `<` is rarer than a speck at the end, and shrinking it would move
+        // a name's surname/given-names separator.
         for &(start, n) in &runs {
-            if n > d {
+            if n > d + 1 {
                 let mut v = reads[..start + n - d].to_vec();
                 v.extend_from_slice(&reads[start + n..]);
                 out.push(Fitted {
