@@ -250,6 +250,72 @@ pub fn age_on(birth: NaiveDate, on: NaiveDate) -> i32 {
     years
 }
 
+/// Years a national ID card is valid for: it expires on a day of its release month this
+/// many years on (the back prints the release as a month, the expiry as a day).
+pub const ID_CARD_VALID_YEARS: i32 = 7;
+
+/// One of an ID card's two dates, as read: the date, whether it passed its own check
+/// ([`check_release_date`], [`check_expiry_date`]) and the reader's confidence.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DateRead {
+    pub date: PrintedDate,
+    pub checked: bool,
+    pub confidence: f32,
+}
+
+/// What the other of an ID card's two dates should read, when they disagree.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum IdDatesFix {
+    /// They agree, or nothing better is known.
+    Keep,
+    /// The release month, from the trusted expiry.
+    Release(PrintedDate),
+    /// The expiry, from the trusted release month and the expiry's own day.
+    Expiry(PrintedDate),
+}
+
+/// Reconciles an ID card back's release and expiry dates through
+/// [`ID_CARD_VALID_YEARS`]: where they disagree (or one is missing or failed its check),
+/// the one that passed its check, or the surer of two that both did, sets the other's
+/// year and month. The expiry's day is never invented: a missing expiry stays missing.
+pub fn reconcile_id_dates(release: Option<DateRead>, expiry: Option<DateRead>) -> IdDatesFix {
+    let release_of = |e: &PrintedDate| {
+        let d = e.first_day();
+        PrintedDate::Month {
+            year: d.year() - ID_CARD_VALID_YEARS,
+            month: d.month(),
+        }
+    };
+    let Some(e) = expiry.filter(|e| matches!(e.date, PrintedDate::Day(_))) else {
+        return IdDatesFix::Keep;
+    };
+    let wanted = release_of(&e.date);
+    match release {
+        Some(r) if r.date == wanted => IdDatesFix::Keep,
+        None if e.checked => IdDatesFix::Release(wanted),
+        None => IdDatesFix::Keep,
+        Some(r) => {
+            let trust_expiry = e.checked && (!r.checked || e.confidence >= r.confidence);
+            let trust_release = r.checked && (!e.checked || r.confidence > e.confidence);
+            if trust_expiry {
+                IdDatesFix::Release(wanted)
+            } else if trust_release {
+                let from = r.date.first_day();
+                NaiveDate::from_ymd_opt(
+                    from.year() + ID_CARD_VALID_YEARS,
+                    from.month(),
+                    e.date.first_day().day(),
+                )
+                .map_or(IdDatesFix::Keep, |d| {
+                    IdDatesFix::Expiry(PrintedDate::Day(d))
+                })
+            } else {
+                IdDatesFix::Keep
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -368,5 +434,60 @@ mod tests {
     fn ages() {
         assert_eq!(age_on(d(1990, 6, 15), d(2025, 6, 14)), 34);
         assert_eq!(age_on(d(1990, 6, 15), d(2025, 6, 15)), 35);
+    }
+
+    #[test]
+    fn id_dates_reconcile_through_seven_years() {
+        let day = |y, m, d| PrintedDate::Day(NaiveDate::from_ymd_opt(y, m, d).unwrap());
+        let month = |year, month| PrintedDate::Month { year, month };
+        let read = |date, checked, confidence| DateRead {
+            date,
+            checked,
+            confidence,
+        };
+        // Agreeing dates stay.
+        let (r, e) = (
+            read(month(2025, 3), true, 0.9),
+            read(day(2032, 3, 31), true, 0.9),
+        );
+        assert_eq!(reconcile_id_dates(Some(r), Some(e)), IdDatesFix::Keep);
+        // A release in the future (failed its check) takes the expiry's month.
+        let r = read(month(2028, 5), false, 0.9);
+        let e = read(day(2032, 5, 14), true, 0.8);
+        assert_eq!(
+            reconcile_id_dates(Some(r), Some(e)),
+            IdDatesFix::Release(month(2025, 5))
+        );
+        // A missing release likewise.
+        assert_eq!(
+            reconcile_id_dates(None, Some(e)),
+            IdDatesFix::Release(month(2025, 5))
+        );
+        // An expiry read a decade early (expired) keeps its day under the release month.
+        let r = read(month(2025, 3), true, 0.9);
+        let e = read(day(2022, 3, 31), false, 0.9);
+        assert_eq!(
+            reconcile_id_dates(Some(r), Some(e)),
+            IdDatesFix::Expiry(day(2032, 3, 31))
+        );
+        // Both pass their checks: the surer one wins.
+        let e = read(day(2033, 9, 7), true, 0.6);
+        let r = read(month(2026, 5), true, 0.9);
+        assert_eq!(
+            reconcile_id_dates(Some(r), Some(e)),
+            IdDatesFix::Expiry(day(2033, 5, 7))
+        );
+        // No expiry day, nothing invented; a month-only expiry is not used.
+        assert_eq!(reconcile_id_dates(Some(r), None), IdDatesFix::Keep);
+        let e = read(month(2032, 11), false, 0.9);
+        assert_eq!(reconcile_id_dates(Some(r), Some(e)), IdDatesFix::Keep);
+        // A day that the release month lacks: kept as read.
+        let r = read(month(2025, 2), true, 0.9);
+        let e = read(day(2032, 1, 30), false, 0.5);
+        assert_eq!(reconcile_id_dates(Some(r), Some(e)), IdDatesFix::Keep);
+        // A genuinely expired card (both agree) stays expired.
+        let r = read(month(2018, 4), true, 0.9);
+        let e = read(day(2025, 4, 2), false, 0.9);
+        assert_eq!(reconcile_id_dates(Some(r), Some(e)), IdDatesFix::Keep);
     }
 }

@@ -274,6 +274,168 @@ pub const CAR_MAKES: &[Term] = &[
     term("سبيرانزا", "Speranza"),
 ];
 
+/// Occupations as the civil registry prints them on the ID card back and the driving
+/// licence (masculine and feminine forms): the registry prints a job from its own coded
+/// list, so a read one letter off one of these words is that word. Not exhaustive: a job
+/// outside the list is kept as read.
+pub const JOBS: &[Term] = &[
+    term("مهندس", "Engineer"),
+    term("مهندسة", "Engineer"),
+    term("مهندس زراعي", "Agricultural engineer"),
+    term("مهندسة زراعية", "Agricultural engineer"),
+    term("مهندس معماري", "Architect"),
+    term("مهندسة معمارية", "Architect"),
+    term("طبيب", "Doctor"),
+    term("طبيبة", "Doctor"),
+    term("طبيب أسنان", "Dentist"),
+    term("طبيبة أسنان", "Dentist"),
+    term("طبيب بيطري", "Veterinarian"),
+    term("طبيبة بيطرية", "Veterinarian"),
+    term("صيدلي", "Pharmacist"),
+    term("صيدلانية", "Pharmacist"),
+    term("ممرض", "Nurse"),
+    term("ممرضة", "Nurse"),
+    term("محاسب", "Accountant"),
+    term("محاسبة", "Accountant"),
+    term("مراجع", "Auditor"),
+    term("مراجعة", "Auditor"),
+    term("مدرس", "Teacher"),
+    term("مدرسة", "Teacher"),
+    term("معلم", "Teacher"),
+    term("معلمة", "Teacher"),
+    term("مدرس مساعد", "Assistant lecturer"),
+    term("مدرسة مساعدة", "Assistant lecturer"),
+    term("معيد", "Teaching assistant"),
+    term("معيدة", "Teaching assistant"),
+    term("أستاذ جامعي", "Professor"),
+    term("أستاذة جامعية", "Professor"),
+    term("محامي", "Lawyer"),
+    term("محامية", "Lawyer"),
+    term("قاضي", "Judge"),
+    term("قاضية", "Judge"),
+    term("وكيل نيابة", "Prosecutor"),
+    term("وكيلة نيابة", "Prosecutor"),
+    term("مستشار", "Counsellor"),
+    term("مستشارة", "Counsellor"),
+    term("طالب", "Student"),
+    term("طالبة", "Student"),
+    term("تلميذ", "Pupil"),
+    term("تلميذة", "Pupil"),
+    term("موظف", "Employee"),
+    term("موظفة", "Employee"),
+    term("مدير", "Manager"),
+    term("مديرة", "Manager"),
+    term("مشرف", "Supervisor"),
+    term("مشرفة", "Supervisor"),
+    term("مفتش", "Inspector"),
+    term("مفتشة", "Inspector"),
+    term("أخصائي", "Specialist"),
+    term("أخصائية", "Specialist"),
+    term("باحث", "Researcher"),
+    term("باحثة", "Researcher"),
+    term("كاتب", "Clerk"),
+    term("كاتبة", "Clerk"),
+    term("سكرتير", "Secretary"),
+    term("سكرتيرة", "Secretary"),
+    term("مترجم", "Translator"),
+    term("مترجمة", "Translator"),
+    term("مبرمج", "Programmer"),
+    term("مبرمجة", "Programmer"),
+    term("مصمم", "Designer"),
+    term("مصممة", "Designer"),
+    term("مصور", "Photographer"),
+    term("مصورة", "Photographer"),
+    term("صحفي", "Journalist"),
+    term("صحفية", "Journalist"),
+    term("مذيع", "Broadcaster"),
+    term("مذيعة", "Broadcaster"),
+    term("ممثل", "Actor"),
+    term("ممثلة", "Actor"),
+    term("كيميائي", "Chemist"),
+    term("كيميائية", "Chemist"),
+    term("فني", "Technician"),
+    term("فنية", "Technician"),
+    term("عامل", "Worker"),
+    term("عاملة", "Worker"),
+    term("عامل زراعي", "Farm worker"),
+    term("عاملة زراعية", "Farm worker"),
+    term("عامل بناء", "Construction worker"),
+    term("عاملة بناء", "Construction worker"),
+    term("عامل نظافة", "Cleaner"),
+    term("عاملة نظافة", "Cleaner"),
+    term("سائق", "Driver"),
+    term("سائقة", "Driver"),
+    term("تاجر", "Merchant"),
+    term("تاجرة", "Merchant"),
+    term("بائع", "Seller"),
+    term("بائعة", "Seller"),
+    term("مندوب مبيعات", "Sales representative"),
+    term("مندوبة مبيعات", "Sales representative"),
+    term("أمين مخزن", "Storekeeper"),
+    term("أمينة مخزن", "Storekeeper"),
+    term("مزارع", "Farmer"),
+    term("مزارعة", "Farmer"),
+    term("فلاح", "Farmer"),
+    term("فلاحة", "Farmer"),
+    term("ضابط", "Officer"),
+    term("ضابطة", "Officer"),
+    term("أمين شرطة", "Police sergeant"),
+    term("أمينة شرطة", "Police sergeant"),
+    term("مساعد", "Assistant"),
+    term("مساعدة", "Assistant"),
+    term("خياط", "Tailor"),
+    term("خياطة", "Tailor"),
+    term("طباخ", "Cook"),
+    term("طباخة", "Cook"),
+    term("حارس", "Guard"),
+    term("حارسة", "Guard"),
+    term("مقاول", "Contractor"),
+    term("مقاولة", "Contractor"),
+    term("رجل أعمال", "Businessman"),
+    term("سيدة أعمال", "Businessman"),
+    term("نجار", "Carpenter"),
+    term("نجارة", "Carpenter"),
+    term("ربة منزل", "Housewife"),
+    term("بدون عمل", "Unemployed"),
+    term("بالمعاش", "Retired"),
+    term("علي المعاش", "Retired"),
+    term("حداد", "Blacksmith"),
+    term("سباك", "Plumber"),
+    term("كهربائي", "Electrician"),
+    term("ميكانيكي", "Mechanic"),
+    term("ترزي", "Tailor"),
+    term("حلاق", "Barber"),
+    term("صياد", "Fisherman"),
+    term("نقاش", "Painter"),
+    term("بناء", "Builder"),
+    term("جزار", "Butcher"),
+    term("خباز", "Baker"),
+    term("بقال", "Grocer"),
+    term("صائغ", "Jeweller"),
+    term("بستاني", "Gardener"),
+    term("سمسار", "Broker"),
+    term("مأذون", "Marriage registrar"),
+    term("إمام", "Imam"),
+    term("قسيس", "Priest"),
+    term("جندي", "Soldier"),
+    term("خفير", "Watchman"),
+    term("بواب", "Doorman"),
+    term("ساعي", "Messenger"),
+    term("حرفي", "Craftsman"),
+];
+
+/// A job as read, put in the registry's spelling when it is at most one edit from
+/// exactly one of [`JOBS`] (`مندس` -> `مهندس`, `رية منزل` -> `ربة منزل`); otherwise `None`
+/// (kept as read). Reads under three letters are too short to tell (`في` is one edit
+/// from `فني` and from many words).
+pub fn snap_job(read: &str) -> Option<&'static str> {
+    let letters = read.chars().filter(|c| c.is_alphabetic()).count();
+    if letters < 3 {
+        return None;
+    }
+    closest_term(read, JOBS, 1).map(|t| t.arabic)
+}
+
 /// Common car models in Egypt (`sub_type` of the vehicle licence), Arabic as printed.
 pub const CAR_MODELS: &[Term] = &[
     term("كورولا", "Corolla"),
@@ -448,6 +610,21 @@ mod tests {
     }
 
     #[test]
+    fn jobs_snap_one_edit_and_refuse_the_rest() {
+        assert_eq!(snap_job("مندس"), Some("مهندس"));
+        assert_eq!(snap_job("رية منزل"), Some("ربة منزل"));
+        assert_eq!(snap_job("طالية"), Some("طالبة"));
+        assert_eq!(snap_job("صيدلانيه"), Some("صيدلانية"));
+        // Exact reads stay, masculine and feminine.
+        assert_eq!(snap_job("ممرضة"), Some("ممرضة"));
+        assert_eq!(snap_job("ممرض"), Some("ممرض"));
+        // Too short, too far, or a job the list lacks: kept as read.
+        assert_eq!(snap_job("في"), None);
+        assert_eq!(snap_job("تاجرة ل"), None);
+        assert_eq!(snap_job("غواص"), None);
+    }
+
+    #[test]
     fn lists_are_consistent() {
         for list in [
             GENDER_WORDS,
@@ -459,6 +636,7 @@ mod tests {
             DRIVING_LICENCE_TYPES,
             COLOURS,
             CAR_MAKES,
+            JOBS,
         ] {
             let mut seen = std::collections::HashSet::new();
             for t in list {

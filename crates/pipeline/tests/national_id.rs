@@ -134,6 +134,27 @@ fn backs_read_back_number_and_dates() {
     }
 }
 
+/// `صحفية` alone on its row, on a clean card (dev seed 4242, card 0): every line view of
+/// Tesseract read `فية` (one at 0.91, sure enough to be taken); read as one word, it
+/// comes whole.
+#[test]
+fn a_short_job_word_is_read_whole() {
+    let Some((mut worker, mut models)) = setup() else {
+        return;
+    };
+    let sp = SynthParams {
+        seed: 4242,
+        difficulty: Difficulty::Easy,
+        ..SynthParams::default()
+    };
+    let s = render(DocKind::IdBack, &sp, 0).expect("render");
+    assert_eq!(truth(&s, "job"), "صحفية");
+    let ex = read_rectified(DocKind::IdBack, &mut worker, &mut models, &s);
+    for field in ["job", "religion", "maritalStatus"] {
+        assert_eq!(ex.get_str(field).unwrap_or(""), truth(&s, field), "{field}");
+    }
+}
+
 #[test]
 fn invalid_cards_are_flagged_with_their_code() {
     let Some((mut worker, mut models)) = setup() else {

@@ -10,7 +10,8 @@
 use hawiya_documents::dates::DateRole;
 use hawiya_documents::fuzzy::levenshtein;
 use hawiya_documents::vocab::{
-    closest_term, closest_term_with, ClosestWordParams, DRIVING_LICENCE_TYPES, NATIONALITIES,
+    closest_term, closest_term_with, snap_job, ClosestWordParams, DRIVING_LICENCE_TYPES,
+    NATIONALITIES,
 };
 use hawiya_documents::{governorates, Code, FieldIssue};
 use serde_json::{json, Value};
@@ -206,6 +207,7 @@ pub(crate) fn read_card_scored(
             "LicenseType" => closest_term(&raw, DRIVING_LICENCE_TYPES, 3)
                 .map(|t| t.arabic.to_string())
                 .unwrap_or(raw),
+            "Job" => snap_job(&raw).map_or(raw, str::to_string),
             _ => raw,
         };
         let region = c.units[u].region;

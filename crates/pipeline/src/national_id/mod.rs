@@ -102,6 +102,14 @@ pub struct IdReadParams {
     /// grey with 0.5, binarised and scaled to 40 px of ink, binarised with 0.5,
     /// binarised with 10 px of white around, grey scaled to 30 px.
     pub tesseract_views: Vec<TessView>,
+    /// Views tried before [`IdReadParams::tesseract_views`] when a region is one short
+    /// word (see [`IdReadParams::word_max_aspect`]): read as one line, `ara` misreads many
+    /// a clean short word (`صحفية` as `فية`, or digits) that it reads right as one word.
+    /// On 120 backs of dev seed 4242: religion 94.2 -> 96.7%, marital status 94.2 ->
+    /// 95.8%, job 80.0 -> 81.7% exact; 80 fronts: names unchanged (+1 first name).
+    pub word_views: Vec<TessView>,
+    /// A region at most this many times as wide as tall counts as one word. Default 4.0.
+    pub word_max_aspect: f32,
     /// A view's read at or above this confidence is taken without trying the others.
     /// Default 0.9: right reads of name lines averaged 0.88, wrong ones 0.54; lower
     /// thresholds saved calls but voted less often where it helped.
@@ -147,6 +155,8 @@ impl Default for IdReadParams {
             ink: InkRowParams::default(),
             tesseract_padding: 0.5,
             tesseract_views: TessView::defaults(),
+            word_views: TessView::word_defaults(),
+            word_max_aspect: 4.0,
             tesseract_accept: 0.9,
             known_word_bonus: 1.5,
             try_upside_down: true,
@@ -288,6 +298,7 @@ impl CardReader<'_> {
             ink_height: None,
             binarize: false,
             border: 0,
+            single_word: false,
         };
         self.arabic_view(region, &view)
     }
@@ -346,9 +357,14 @@ impl CardReader<'_> {
             image::imageops::overlay(&mut framed, &crop, b as i64, b as i64);
             crop = framed;
         }
+        let mode = if view.single_word {
+            PageSegMode::PsmSingleWord
+        } else {
+            PageSegMode::PsmSingleLine
+        };
         let tess = self.worker.tesseract().map_err(PipelineError::inference)?;
         let line = tess
-            .recognize_line(&crop, TessLang::Ara, PageSegMode::PsmSingleLine, None)
+            .recognize_line(&crop, TessLang::Ara, mode, None)
             .map_err(PipelineError::inference)?;
         Ok(Read {
             text: line.text,
@@ -411,12 +427,33 @@ impl CardReader<'_> {
         right_limit: Option<f32>,
         known: Option<fn(&str) -> bool>,
     ) -> Result<Read> {
-        let views = self.params.tesseract_views.clone();
+        let word_like = region.width() <= self.params.word_max_aspect * region.height();
+        let views: Vec<TessView> = if word_like {
+            let p = &self.params;
+            p.word_views
+                .iter()
+                .chain(&p.tesseract_views)
+                .copied()
+                .collect()
+        } else {
+            self.params.tesseract_views.clone()
+        };
         let mut reads: Vec<(String, f32)> = Vec::with_capacity(views.len());
+        let mut word_reads: Vec<String> = Vec::new();
         for view in &views {
             let read = self.arabic_view_raw(region, view, right_limit)?;
             let text = clean(&normalize_text(&unreverse_ltr_words(&read.text)));
-            if !text.is_empty()
+            if view.single_word {
+                word_reads.push(text.clone());
+                reads.push((text, read.confidence));
+                continue;
+            }
+            // A short word's line reads can be sure and wrong, all alike (`فية` at 0.91
+            // for `صحفية`, which every one-word view read): there a sure line read must
+            // also be one of the one-word reads, or all views vote.
+            let confirmed = !word_like || word_reads.contains(&text);
+            if confirmed
+                && !text.is_empty()
                 && sure_read(&text, read.confidence, self.params.tesseract_accept, known)
             {
                 return Ok(Read {
@@ -530,6 +567,9 @@ pub struct TessView {
     pub binarize: bool,
     /// White pixels added around the crop.
     pub border: u32,
+    /// Read as one word (Tesseract's page segmentation mode 8) instead of one line
+    /// (mode 7). See [`IdReadParams::word_views`].
+    pub single_word: bool,
 }
 
 impl TessView {
@@ -541,6 +581,7 @@ impl TessView {
             ink_height,
             binarize,
             border,
+            single_word: false,
         };
         vec![
             v(1.0, None, true, 0),
@@ -550,6 +591,19 @@ impl TessView {
             v(1.0, None, true, 10),
             v(1.0, Some(30.0), false, 0),
         ]
+    }
+
+    /// The default views of [`IdReadParams::word_views`]: the first three line views,
+    /// read as one word.
+    pub fn word_defaults() -> Vec<TessView> {
+        Self::defaults()
+            .into_iter()
+            .take(3)
+            .map(|v| TessView {
+                single_word: true,
+                ..v
+            })
+            .collect()
     }
 }
 
