@@ -176,11 +176,19 @@ fn fit_line(reads: &[SymbolRead], width: usize, params: &ZoneParams) -> Vec<Fitt
         }
     } else {
         let d = len - width;
-        // Trailing fillers read too many, or specks after the line.
+        // Trailing fillers read too many, or specks after the line. A speck right after
+        // the line's trailing filler costs no more than extra filler: shrinking a run
+        // instead would keep the speck as the line's last character, which in a name
+        // (no check digit to object) is a letter after the filler, never printed.
         let trailing_fill = reads[width..].iter().all(|r| best_char(r) == b'<');
+        let speck_after_fill = best_char(&reads[width - 1]) == b'<';
         out.push(Fitted {
             reads: reads[..width].to_vec(),
-            cost: if trailing_fill { 1.0 } else { 2.5 },
+            cost: if trailing_fill || speck_after_fill {
+                1.0
+            } else {
+                2.5
+            },
         });
         // A speck or border read before the first character.
         out.push(Fitted {
@@ -468,6 +476,20 @@ mod tests {
         assert_eq!(z.mrz.lines, vec![L1, L2]);
         assert!(z.all_pass());
         assert!(z.fit_cost > 0.0);
+    }
+
+    #[test]
+    fn a_speck_after_the_name_filler_is_dropped() {
+        // TD1's name line read one long with a speck after its filler: the speck goes,
+        // the filler run stays.
+        let lines = [
+            "I<UTOD231458907<<<<<<<<<<<<<<<",
+            "7408122F1204159UTO<<<<<<<<<<<6",
+            "ERIKSSON<<ANNA<MARIA<<<<<<<<<<J",
+        ];
+        let z = assemble(&lines.map(line), today(), &ZoneParams::default()).unwrap();
+        assert_eq!(z.mrz.lines[2], "ERIKSSON<<ANNA<MARIA<<<<<<<<<<");
+        assert_eq!(z.mrz.given_names, "ANNA MARIA");
     }
 
     #[test]
