@@ -35,6 +35,9 @@ pub struct BackLayout {
     /// The barcode: boxes centred left of `.0` between heights `.1` and `.2` are
     /// ignored. Default 0.38, 0.27-0.82 (barcode 0.04-0.36 x 0.30-0.78).
     pub barcode: (f32, f32, f32),
+    /// Rows less tall than this are specks (dots under a line), not text. Default 0.025
+    /// (16 px on the 630 px card: dots stand about 10 px, the smallest line 20 px or more).
+    pub min_line_height: f32,
 }
 
 impl Default for BackLayout {
@@ -44,6 +47,7 @@ impl Default for BackLayout {
             release_row_end: 0.36,
             expiry_row_start: 0.76,
             barcode: (0.38, 0.27, 0.82),
+            min_line_height: 0.025,
         }
     }
 }
@@ -301,11 +305,19 @@ pub fn read_card(
         .filter(below_number)
         .find(|row| row.cy() < layout.release_row_end * h)
         .cloned();
-    let expiry_row = rows
-        .iter()
-        .filter(|row| row.cy() > layout.expiry_row_start * h)
-        .max_by(|a, b| a.cy().total_cmp(&b.cy()))
-        .cloned();
+    // Pieces of the bottom line standing apart (the date and a stray end of its label)
+    // are one row: the lowest piece alone was a speck right of the date.
+    // Specks under the label (its dots, about 10 px on the 630 px tall card) are no row;
+    // the smallest printed line stands 20 px or more.
+    let expiry_row = merge_side_by_side(
+        rows.iter()
+            .filter(|row| row.cy() > layout.expiry_row_start * h)
+            .filter(|row| row.bounds.height() >= layout.min_line_height * h)
+            .cloned()
+            .collect(),
+    )
+    .into_iter()
+    .max_by(|a, b| a.cy().total_cmp(&b.cy()));
 
     // Dates: the value is the leftmost ink segment of its row (the label is on the right).
     let release = match &release_row {
@@ -631,8 +643,11 @@ fn read_date(
         .take_while(|u| u.width() <= 8.0 * row.bounds.height())
         .collect();
     regions.extend(unions.into_iter().rev());
+    // The card prints months and days with two digits (`٢٠٣٣/٠٧/١٤`): a one-digit group
+    // is a digit lost at a crop's edge (`2033/07/1`), read on from a wider region.
     let accept = |t: &str| {
         t.matches('/').count() == slashes
+            && t.split('/').skip(1).all(|g| g.len() == 2)
             && dates::parse_printed_date(t).is_ok_and(|d| after.is_none_or(|a| d.first_day() > a))
     };
     let mut fallback = None;
