@@ -454,6 +454,12 @@ mod tests {
     // ICAO 9303 part 4 specimen.
     const L1: &str = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
     const L2: &str = "L898902C36UTO7408122F1204159ZE184226B<<<<<10";
+    // ICAO 9303 part 5 specimen.
+    const TD1: [&str; 3] = [
+        "I<UTOD231458907<<<<<<<<<<<<<<<",
+        "7408122F1204159UTO<<<<<<<<<<<6",
+        "ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
+    ];
 
     #[test]
     fn the_icao_specimen_passes_every_check() {
@@ -482,13 +488,10 @@ mod tests {
     fn a_speck_after_the_name_filler_is_dropped() {
         // TD1's name line read one long with a speck after its filler: the speck goes,
         // the filler run stays.
-        let lines = [
-            "I<UTOD231458907<<<<<<<<<<<<<<<",
-            "7408122F1204159UTO<<<<<<<<<<<6",
-            "ERIKSSON<<ANNA<MARIA<<<<<<<<<<J",
-        ];
-        let z = assemble(&lines.map(line), today(), &ZoneParams::default()).unwrap();
-        assert_eq!(z.mrz.lines[2], "ERIKSSON<<ANNA<MARIA<<<<<<<<<<");
+        let speck = format!("{}J", TD1[2]);
+        let lines = [line(TD1[0]), line(TD1[1]), line(&speck)];
+        let z = assemble(&lines, today(), &ZoneParams::default()).unwrap();
+        assert_eq!(z.mrz.lines[2], TD1[2]);
         assert_eq!(z.mrz.given_names, "ANNA MARIA");
     }
 
@@ -547,12 +550,7 @@ mod tests {
 
     #[test]
     fn td1_is_chosen_for_three_lines() {
-        let lines = [
-            "I<UTOD231458907<<<<<<<<<<<<<<<",
-            "7408122F1204159UTO<<<<<<<<<<<6",
-            "ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
-        ];
-        let z = assemble(&lines.map(line), today(), &ZoneParams::default()).unwrap();
+        let z = assemble(&TD1.map(line), today(), &ZoneParams::default()).unwrap();
         assert_eq!(z.mrz.format, MrzFormat::Td1);
         assert!(z.all_pass(), "{:?}", z.mrz.checks);
     }
