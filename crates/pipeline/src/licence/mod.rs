@@ -134,6 +134,10 @@ pub struct LicenceReadParams {
     /// Tesseract misses one or two letters of a label; the labels of one card differ
     /// from each other by far more.
     pub label_tolerance: f32,
+    /// Groups of at most this many words that no label matched, and that Tesseract read
+    /// unsure, are read again through the voted views when a label is missing. Default
+    /// 3 (the longest label has three words; values such as addresses are longer).
+    pub label_retry_words: usize,
     /// Read the card turned 180 degrees when fewer labels than this were found (the
     /// classical card finder knows the orientation only up to 180 degrees). Default 3.
     pub min_labels: usize,
@@ -145,6 +149,7 @@ impl Default for LicenceReadParams {
             id: IdReadParams::default(),
             value_gap: 0.15,
             label_tolerance: 0.25,
+            label_retry_words: 3,
             min_labels: 3,
         }
     }
@@ -347,6 +352,34 @@ impl<'a> LicenceCard<'a> {
                 latin_confidence: 0.0,
                 label,
             });
+        }
+        // Labels the single read missed (`سئة الصنع`, one edit too many): short groups
+        // Tesseract was unsure of are read again through the voted views and matched
+        // again, for the labels no group has yet.
+        let found = |units: &[Unit], index: usize| {
+            units
+                .iter()
+                .any(|u| u.label.is_some_and(|l| l.index == index))
+        };
+        if (0..labels.len()).any(|i| !found(&units, i)) {
+            for i in 0..units.len() {
+                let u = &units[i];
+                if u.label.is_some()
+                    || sure_arabic(&u.text, u.confidence)
+                    || u.text.split_whitespace().count() > params.label_retry_words
+                {
+                    continue;
+                }
+                let read = r.arabic_voted(&u.region, |t| t.to_string())?;
+                let hit = match_label(&read.text, labels, params.label_tolerance)
+                    .filter(|l| !found(&units, l.index));
+                if let Some(label) = hit {
+                    let u = &mut units[i];
+                    u.text = read.text;
+                    u.confidence = read.confidence;
+                    u.label = Some(label);
+                }
+            }
         }
         let wanted: Vec<usize> = (0..units.len())
             .filter(|&i| {
