@@ -279,40 +279,33 @@ pub enum IdDatesFix {
 /// the one that passed its check, or the surer of two that both did, sets the other's
 /// year and month. The expiry's day is never invented: a missing expiry stays missing.
 pub fn reconcile_id_dates(release: Option<DateRead>, expiry: Option<DateRead>) -> IdDatesFix {
-    let release_of = |e: &PrintedDate| {
-        let d = e.first_day();
-        PrintedDate::Month {
-            year: d.year() - ID_CARD_VALID_YEARS,
-            month: d.month(),
-        }
-    };
-    let Some(e) = expiry.filter(|e| matches!(e.date, PrintedDate::Day(_))) else {
+    let Some((e, day)) = expiry.and_then(|e| match e.date {
+        PrintedDate::Day(d) => Some((e, d)),
+        PrintedDate::Month { .. } => None,
+    }) else {
         return IdDatesFix::Keep;
     };
-    let wanted = release_of(&e.date);
+    let wanted = PrintedDate::Month {
+        year: day.year() - ID_CARD_VALID_YEARS,
+        month: day.month(),
+    };
     match release {
         Some(r) if r.date == wanted => IdDatesFix::Keep,
         None if e.checked => IdDatesFix::Release(wanted),
         None => IdDatesFix::Keep,
-        Some(r) => {
-            let trust_expiry = e.checked && (!r.checked || e.confidence >= r.confidence);
-            let trust_release = r.checked && (!e.checked || r.confidence > e.confidence);
-            if trust_expiry {
-                IdDatesFix::Release(wanted)
-            } else if trust_release {
-                let from = r.date.first_day();
-                NaiveDate::from_ymd_opt(
-                    from.year() + ID_CARD_VALID_YEARS,
-                    from.month(),
-                    e.date.first_day().day(),
-                )
+        Some(r) if e.checked && (!r.checked || e.confidence >= r.confidence) => {
+            IdDatesFix::Release(wanted)
+        }
+        // Not the expiry, so the release when it passed its check (and is the surer if
+        // both did).
+        Some(r) if r.checked => {
+            let from = r.date.first_day();
+            NaiveDate::from_ymd_opt(from.year() + ID_CARD_VALID_YEARS, from.month(), day.day())
                 .map_or(IdDatesFix::Keep, |d| {
                     IdDatesFix::Expiry(PrintedDate::Day(d))
                 })
-            } else {
-                IdDatesFix::Keep
-            }
         }
+        Some(_) => IdDatesFix::Keep,
     }
 }
 

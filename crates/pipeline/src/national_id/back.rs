@@ -324,65 +324,30 @@ pub fn read_card(
         Some(row) => read_date(&mut r, row, 1, None)?,
         None => None,
     };
-    let mut release_read = None;
-    match release {
-        Some((text, conf, region)) => {
-            let checked = dates::check_release_date("releaseDate", &text, birth, today);
-            release_read = date_read(&text, checked.is_ok(), conf);
-            let value = match checked {
-                Ok(d) => json!(d.to_iso()),
-                Err(issue) => {
-                    let v = dates::parse_printed_date(&text)
-                        .map(|d| json!(d.to_iso()))
-                        .unwrap_or(Value::Null);
-                    out.issues.push(issue);
-                    v
-                }
-            };
-            r.push(&mut out, "releaseDate", value, conf, Some(&region));
-        }
-        None => {
-            out.push("releaseDate", Value::Null);
-            out.issues.push(
-                FieldIssue::new("releaseDate", "", DateRole::Release.format_code())
-                    .with_detail("no release date found"),
-            );
-        }
-    }
+    let release_read = push_date(
+        &r,
+        &mut out,
+        "releaseDate",
+        release,
+        DateRole::Release,
+        "no release date found",
+        |t| dates::check_release_date("releaseDate", t, birth, today),
+    );
     // A card expires after it was issued: a read that says otherwise is retried.
-    let issued = out
-        .get_str("releaseDate")
-        .and_then(|d| dates::parse_printed_date(&d.replace('-', "/")).ok())
-        .map(|d| d.first_day());
+    let issued = release_read.map(|d| d.date.first_day());
     let expiry = match &expiry_row {
         Some(row) => read_date(&mut r, row, 2, issued)?,
         None => None,
     };
-    let mut expiry_read = None;
-    match expiry {
-        Some((text, conf, region)) => {
-            let checked = dates::check_expiry_date("idExpiry", &text, today);
-            expiry_read = date_read(&text, checked.is_ok(), conf);
-            let value = match checked {
-                Ok(d) => json!(d.to_iso()),
-                Err(issue) => {
-                    let v = dates::parse_printed_date(&text)
-                        .map(|d| json!(d.to_iso()))
-                        .unwrap_or(Value::Null);
-                    out.issues.push(issue);
-                    v
-                }
-            };
-            r.push(&mut out, "idExpiry", value, conf, Some(&region));
-        }
-        None => {
-            out.push("idExpiry", Value::Null);
-            out.issues.push(
-                FieldIssue::new("idExpiry", "", DateRole::Expiry.format_code())
-                    .with_detail("no expiry date found"),
-            );
-        }
-    }
+    let expiry_read = push_date(
+        &r,
+        &mut out,
+        "idExpiry",
+        expiry,
+        DateRole::Expiry,
+        "no expiry date found",
+        |t| dates::check_expiry_date("idExpiry", t, today),
+    );
 
     reconcile_dates(&mut out, release_read, expiry_read, birth, today);
 
@@ -515,14 +480,39 @@ pub fn read_card(
     Ok(out)
 }
 
-fn date_read(text: &str, checked: bool, confidence: f32) -> Option<dates::DateRead> {
-    dates::parse_printed_date(text)
-        .ok()
-        .map(|date| dates::DateRead {
-            date,
-            checked,
-            confidence,
-        })
+/// Answers a date field from its read `(text, confidence, region)`: the date as printed,
+/// also when `check` finds fault with it (its issue goes with it), or null and a
+/// `role` format issue saying `missing` when nothing was read. Returns the date as read, for
+/// [`reconcile_dates`].
+fn push_date(
+    r: &CardReader,
+    out: &mut Extraction,
+    field: &str,
+    read: Option<(String, f32, CardBox)>,
+    role: DateRole,
+    missing: &str,
+    check: impl Fn(&str) -> std::result::Result<dates::PrintedDate, FieldIssue>,
+) -> Option<dates::DateRead> {
+    let Some((text, confidence, region)) = read else {
+        out.push(field, Value::Null);
+        out.issues
+            .push(FieldIssue::new(field, "", role.format_code()).with_detail(missing));
+        return None;
+    };
+    let checked = check(&text);
+    let date = match &checked {
+        Ok(d) => Some(*d),
+        Err(_) => dates::parse_printed_date(&text).ok(),
+    };
+    let value = date.map_or(Value::Null, |d| json!(d.to_iso()));
+    let passed = checked.is_ok();
+    out.issues.extend(checked.err());
+    r.push(out, field, value, confidence, Some(&region));
+    date.map(|date| dates::DateRead {
+        date,
+        checked: passed,
+        confidence,
+    })
 }
 
 /// The release and expiry dates made to agree (the card is valid for
@@ -543,30 +533,24 @@ fn reconcile_dates(
         .flatten()
         .map(|d| d.confidence)
         .fold(1.0f32, f32::min);
-    let (field, date, checked) = match dates::reconcile_id_dates(release, expiry) {
+    let (field, date) = match dates::reconcile_id_dates(release, expiry) {
         dates::IdDatesFix::Keep => return,
-        dates::IdDatesFix::Release(d) => {
-            let iso = d.to_iso();
-            let c = dates::check_release_date("releaseDate", &iso, birth, today);
-            ("releaseDate", d, c.err())
-        }
-        dates::IdDatesFix::Expiry(d) => {
-            let iso = d.to_iso();
-            (
-                "idExpiry",
-                d,
-                dates::check_expiry_date("idExpiry", &iso, today).err(),
-            )
-        }
+        dates::IdDatesFix::Release(d) => ("releaseDate", d),
+        dates::IdDatesFix::Expiry(d) => ("idExpiry", d),
+    };
+    let iso = date.to_iso();
+    let checked = match field {
+        "releaseDate" => dates::check_release_date(field, &iso, birth, today),
+        _ => dates::check_expiry_date(field, &iso, today),
     };
     out.issues.retain(|i| i.field != field);
-    out.issues.extend(checked);
+    out.issues.extend(checked.err());
     match out.fields.iter_mut().find(|f| f.name == field) {
         Some(f) => {
-            f.value = json!(date.to_iso());
+            f.value = json!(iso);
             f.confidence = Some(confidence.min(f.confidence.unwrap_or(1.0)));
         }
-        None => out.push(field, json!(date.to_iso())).confidence = Some(confidence),
+        None => out.push(field, json!(iso)).confidence = Some(confidence),
     }
 }
 

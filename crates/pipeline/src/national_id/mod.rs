@@ -427,31 +427,27 @@ impl CardReader<'_> {
         right_limit: Option<f32>,
         known: Option<fn(&str) -> bool>,
     ) -> Result<Read> {
-        let word_like = region.width() <= self.params.word_max_aspect * region.height();
-        let views: Vec<TessView> = if word_like {
-            let p = &self.params;
-            p.word_views
-                .iter()
-                .chain(&p.tesseract_views)
-                .copied()
-                .collect()
-        } else {
-            self.params.tesseract_views.clone()
-        };
+        let p = &self.params;
+        let word_like = region.width() <= p.word_max_aspect * region.height();
+        // The one-word views come first, so their reads are the first `word_count`.
+        let word_count = if word_like { p.word_views.len() } else { 0 };
+        let views: Vec<TessView> = p.word_views[..word_count]
+            .iter()
+            .chain(&p.tesseract_views)
+            .copied()
+            .collect();
         let mut reads: Vec<(String, f32)> = Vec::with_capacity(views.len());
-        let mut word_reads: Vec<String> = Vec::new();
         for view in &views {
             let read = self.arabic_view_raw(region, view, right_limit)?;
             let text = clean(&normalize_text(&unreverse_ltr_words(&read.text)));
             if view.single_word {
-                word_reads.push(text.clone());
                 reads.push((text, read.confidence));
                 continue;
             }
             // A short word's line reads can be sure and wrong, all alike (`فية` at 0.91
             // for `صحفية`, which every one-word view read): there a sure line read must
             // also be one of the one-word reads, or all views vote.
-            let confirmed = !word_like || word_reads.contains(&text);
+            let confirmed = !word_like || reads[..word_count].iter().any(|(t, _)| *t == text);
             if confirmed
                 && !text.is_empty()
                 && sure_read(&text, read.confidence, self.params.tesseract_accept, known)
@@ -659,10 +655,6 @@ fn binarized(crop: &RgbImage) -> RgbImage {
     })
 }
 
-/// Combines reads of one line `(text, confidence)`: the word count most reads agree on
-/// (the larger on a tie), then word by word the word most of those reads agree on, ties
-/// to the larger summed confidence. The confidence is the best of the reads that say
-/// the result, else their mean halved.
 /// Whether one read may be taken without a vote: it is at least `accept` sure and, for a
 /// line of names, `known` knows every word of it.
 pub(crate) fn sure_read(
@@ -674,6 +666,10 @@ pub(crate) fn sure_read(
     confidence >= accept && known.is_none_or(|k| text.split(' ').all(k))
 }
 
+/// Combines reads of one line `(text, confidence)`: the word count most reads agree on
+/// (the larger on a tie), then word by word the word most of those reads agree on, ties
+/// to the larger summed confidence. The confidence is the best of the reads that say
+/// the result, else their mean halved.
 pub fn vote_reads(reads: &[(String, f32)]) -> (String, f32) {
     vote_reads_with(reads, |_| 0.0)
 }
