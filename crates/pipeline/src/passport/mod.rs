@@ -185,13 +185,8 @@ pub fn read_params(
                 params,
             )?;
             if let Some(b) = &best {
-                let m = &b.zone.mrz;
-                // No check digit covers the state codes: an invalid one (after the
-                // parser's repairs) means a misread or misfitted line.
-                let states_valid =
-                    states::is_valid(&m.nationality) && states::is_valid(&m.issuing_country);
                 if b.zone.all_pass()
-                    && states_valid
+                    && states_valid(&b.zone.mrz)
                     && weakest_read(&b.zone) >= params.fast_min_confidence
                 {
                     return Ok(extraction(b));
@@ -210,16 +205,7 @@ pub fn read_params(
             }
             let pp = read_zones(
                 "fast_ppocr",
-                &mut |quads: &[Quad]| {
-                    recognize::read_lines(
-                        &mut *recognizer,
-                        &classes,
-                        image,
-                        quads,
-                        &params.recognize,
-                    )
-                    .map_err(MrzError::from)
-                },
+                &mut ppocr_lines(&mut *recognizer, &classes, image, params),
                 ordered.into_iter().flatten(),
                 today,
                 params,
@@ -284,7 +270,7 @@ fn weakest_read(zone: &Zone) -> f32 {
         })
     };
     let m = &zone.mrz;
-    let valid_states = states::is_valid(&m.nationality) && states::is_valid(&m.issuing_country);
+    let valid_states = states_valid(m);
     m.lines
         .iter()
         .zip(&m.raw_lines)
@@ -360,10 +346,7 @@ where
         let zones = locate::candidate_zones(&oriented, &params.locate);
         let found = read_zones(
             "detector",
-            &mut |quads: &[Quad]| {
-                recognize::read_lines(&mut *recognizer, &classes, image, quads, &params.recognize)
-                    .map_err(MrzError::from)
-            },
+            &mut ppocr_lines(&mut *recognizer, &classes, image, params),
             &zones,
             today,
             params,
@@ -385,6 +368,26 @@ fn better(a: &MrzRead, b: &MrzRead) -> bool {
 
 /// Reads the line quads of one zone.
 type LineReader<'a> = dyn FnMut(&[Quad]) -> Result<Vec<LineRead>, MrzError> + 'a;
+
+/// The [`LineReader`] of PP-OCR's recogniser (the fast path's second reader and the
+/// detector path's only one).
+fn ppocr_lines<'a, R: TextRecognizerModel + ?Sized>(
+    recognizer: &'a mut R,
+    classes: &'a MrzClasses,
+    image: &'a RgbImage,
+    params: &'a PassportParams,
+) -> impl FnMut(&[Quad]) -> Result<Vec<LineRead>, MrzError> + 'a {
+    move |quads| {
+        recognize::read_lines(recognizer, classes, image, quads, &params.recognize)
+            .map_err(MrzError::from)
+    }
+}
+
+/// Whether both state codes are ICAO codes: no check digit covers them, so an invalid one
+/// (after the parser's repairs) means a misread or misfitted line.
+fn states_valid(m: &Mrz) -> bool {
+    states::is_valid(&m.nationality) && states::is_valid(&m.issuing_country)
+}
 
 /// Recognises the lines of each candidate zone with `read`, in order, and keeps the best
 /// fitting format; stops at the first reading whose check digits all hold.
