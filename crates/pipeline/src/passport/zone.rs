@@ -98,6 +98,33 @@ fn valid_checks(m: &Mrz) -> usize {
 struct Fitted {
     reads: Vec<SymbolRead>,
     cost: f32,
+    /// The edit dropped characters read before the line's first one.
+    lead_dropped: bool,
+}
+
+/// What a second line of the same zone costs for dropping its leading characters, once
+/// one line has: every line of a zone is cut from the same crop, so a border or speck
+/// read before one line's first character (a check digit shows it) is likely read before
+/// the next line's as well. Below the cost of dropping the last character of a line that
+/// ends in filler (1.0), which is otherwise the cheaper guess for a name line, the one
+/// line no check digit covers: `AREDA<<YOUSREYA...<<<<` beside `L0505136F...` is `REDA`.
+const SHARED_LEAD_COST: f32 = 0.5;
+
+/// The cost of one combination of fitted lines.
+fn combined_cost(fits: &[&Fitted]) -> f32 {
+    let mut cost: f32 = fits.iter().map(|f| f.cost).sum();
+    let leads: Vec<f32> = fits
+        .iter()
+        .filter(|f| f.lead_dropped)
+        .map(|f| f.cost)
+        .collect();
+    if leads.len() > 1 {
+        // The first lead drop pays in full; the others share its cause.
+        let full = leads.iter().copied().fold(f32::MIN, f32::max);
+        cost -= leads.iter().sum::<f32>() - full;
+        cost += SHARED_LEAD_COST * (leads.len() - 1) as f32;
+    }
+    cost
 }
 
 fn best_char(s: &SymbolRead) -> u8 {
@@ -135,6 +162,7 @@ fn fit_line(reads: &[SymbolRead], width: usize, params: &ZoneParams) -> Vec<Fitt
         out.push(Fitted {
             reads: reads.to_vec(),
             cost: 0.0,
+            lead_dropped: false,
         });
     } else if len < width {
         let d = width - len;
@@ -145,6 +173,7 @@ fn fit_line(reads: &[SymbolRead], width: usize, params: &ZoneParams) -> Vec<Fitt
         out.push(Fitted {
             reads: v,
             cost: if ends_in_filler { 1.0 } else { 2.5 },
+            lead_dropped: false,
         });
         // A run of `<` read too short (CTC merged repeats).
         for &(start, n) in &runs {
@@ -156,6 +185,7 @@ fn fit_line(reads: &[SymbolRead], width: usize, params: &ZoneParams) -> Vec<Fitt
             out.push(Fitted {
                 reads: v,
                 cost: 1.0 + 1.0 / n as f32 + 0.5 * (d as f32 - 1.0),
+                lead_dropped: false,
             });
         }
         // Two runs each one short.
@@ -170,6 +200,7 @@ fn fit_line(reads: &[SymbolRead], width: usize, params: &ZoneParams) -> Vec<Fitt
                     out.push(Fitted {
                         reads: v,
                         cost: 2.0 + 1.0 / n1 as f32 + 1.0 / n2 as f32,
+                        lead_dropped: false,
                     });
                 }
             }
@@ -189,11 +220,13 @@ fn fit_line(reads: &[SymbolRead], width: usize, params: &ZoneParams) -> Vec<Fitt
             } else {
                 2.5
             },
+            lead_dropped: false,
         });
         // A speck or border read before the first character.
         out.push(Fitted {
             reads: reads[d..].to_vec(),
             cost: 2.5,
+            lead_dropped: true,
         });
         // A `<` run read too long: long runs, whose repeats CTC counts by columns. A
         // `<<` read for `<` is rarer than a speck at the end, and shrinking it would move
@@ -205,6 +238,7 @@ fn fit_line(reads: &[SymbolRead], width: usize, params: &ZoneParams) -> Vec<Fitt
                 out.push(Fitted {
                     reads: v,
                     cost: 1.0 + 1.0 / n as f32,
+                    lead_dropped: false,
                 });
             }
         }
@@ -220,6 +254,7 @@ fn fit_line(reads: &[SymbolRead], width: usize, params: &ZoneParams) -> Vec<Fitt
                 out.push(Fitted {
                     reads: v,
                     cost: 3.0,
+                    lead_dropped: i == 0,
                 });
             }
         }
@@ -376,7 +411,8 @@ pub fn assemble(lines: &[LineRead], today: NaiveDate, params: &ZoneParams) -> Op
                 .zip(&choice)
                 .map(|(c, &k)| c[k].reads.clone())
                 .collect();
-            let fit_cost: f32 = per_line.iter().zip(&choice).map(|(c, &k)| c[k].cost).sum();
+            let fits: Vec<&Fitted> = per_line.iter().zip(&choice).map(|(c, &k)| &c[k]).collect();
+            let fit_cost = combined_cost(&fits);
             let texts: Vec<String> = reads.iter().map(|r| text(r)).collect();
             if let Some(m) = parse(&texts, today, params) {
                 let score = valid_checks(&m);
@@ -493,6 +529,26 @@ mod tests {
         let z = assemble(&lines, today(), &ZoneParams::default()).unwrap();
         assert_eq!(z.mrz.lines[2], TD1[2]);
         assert_eq!(z.mrz.given_names, "ANNA MARIA");
+    }
+
+    #[test]
+    fn a_border_read_before_two_lines_is_dropped_from_both() {
+        // The crop's left border read as a character before lines 2 and 3: line 2's
+        // check digits show its `L` is extra, so the name line's `A` goes too, not its
+        // last filler.
+        let lines = [
+            line(TD1[0]),
+            line(&format!("L{}", TD1[1])),
+            line(&format!("A{}", TD1[2])),
+        ];
+        let z = assemble(&lines, today(), &ZoneParams::default()).unwrap();
+        assert_eq!(z.mrz.lines[1], TD1[1]);
+        assert_eq!(z.mrz.lines[2], TD1[2]);
+        assert_eq!(z.mrz.surname, "ERIKSSON");
+        // Alone, an extra first letter of the name line is not taken for a border.
+        let alone = [line(TD1[0]), line(TD1[1]), line(&format!("A{}", TD1[2]))];
+        let z = assemble(&alone, today(), &ZoneParams::default()).unwrap();
+        assert_eq!(z.mrz.lines[2], format!("A{}", &TD1[2][..29]));
     }
 
     #[test]
