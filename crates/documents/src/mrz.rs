@@ -829,7 +829,7 @@ impl Parser {
         let nationality = self.layout().nationality;
         for (line, col) in [(0, 2), nationality] {
             let read = self.grid[line][col..col + 3].to_vec();
-            if let states::Snap::Repaired(code) = states::snap(&read, |_| Vec::new()) {
+            if let states::Snap::Repaired(code) = states::snap(&read) {
                 let padded = format!("{code:<<3}");
                 for (i, b) in padded.bytes().enumerate() {
                     self.set((line, col + i), b);
