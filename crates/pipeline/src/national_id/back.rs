@@ -123,13 +123,18 @@ fn gendered_list(list: &'static [Term], gender: Gender) -> Vec<Term> {
 /// Snaps one token to a closed list: one edit against the whole list; failing that, and
 /// when the holder's gender is known, up to two edits against that gender's forms only
 /// (three or four words, at least three edits apart from each other: `مسلم`, `مسيحي`,
-/// `يهودي`), for tokens of four letters or more. Ties refuse.
+/// `يهودي`), for tokens of two letters or more. Ties refuse.
+///
+/// Why two letters: Tesseract loses the `لم` ligature of `مسلم` in the Amiri faces and
+/// reads `سم`, and a printed religion or marital word is never empty. Two letters two
+/// edits from a four-letter word are both in it, in order; only one form of the gender's
+/// few has them.
 fn snap_term(token: &str, list: &'static [Term], gender: Option<Gender>) -> Option<&'static str> {
     if let Some(t) = closest_term(token, list, 1) {
         return Some(t.arabic);
     }
     let g = gender?;
-    if token.chars().count() < 4 {
+    if token.chars().count() < 2 {
         return None;
     }
     let forms = gendered_list(list, g);
@@ -728,8 +733,14 @@ mod tests {
             0
         );
         // Each token fills one field: `مطلق` is the marital word, not a religion.
-        let w = snap_words("ذكر مم مطلق", 0.9, Some(Gender::Male), false);
+        let w = snap_words("ذكر هه مطلق", 0.9, Some(Gender::Male), false);
         assert_eq!(w.marital.map(|x| x.0), Some("مطلق"));
+        assert_eq!(w.religion, None);
+        // Two letters of the religion, in order (`مسلم` with its `لم` ligature lost).
+        let w = snap_words("ذكر سم مطلق", 0.9, Some(Gender::Male), false);
+        assert_eq!(w.religion.map(|x| x.0), Some("مسلم"));
+        // One letter tells nothing.
+        let w = snap_words("ذكر م مطلق", 0.9, Some(Gender::Male), false);
         assert_eq!(w.religion, None);
     }
 }
