@@ -94,6 +94,47 @@ class Exported(nn.Module):
         return torch.sigmoid(self.net(x))
 
 
+def init_from_onnx(net, onnx_path):
+    """Loads a shipped ONNX export back into `net`. The export folded every BatchNorm into
+    the convolution before it, so each BatchNorm becomes an exact identity-plus-bias
+    (running mean 0, variance 1, weight sqrt(1 + eps), bias = the folded bias) and must
+    stay frozen in eval mode while fine-tuning (`freeze_bn`): batch statistics would
+    undo the folding. The graph's Conv nodes are in forward order, as are the modules'."""
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(onnx_path)
+    init = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
+    convs = [n for n in model.graph.node if n.op_type == "Conv"]
+    mods = []  # (conv, the BatchNorm after it or None), in forward order
+    for m in [net.stem, net.e1, net.e2, net.e3, net.e4, net.ctx, net.d3, net.d2, net.d1, net.head]:
+        for sub in m.modules():
+            if isinstance(sub, nn.Conv2d):
+                mods.append([sub, None])
+            elif isinstance(sub, nn.BatchNorm2d):
+                mods[-1][1] = sub
+    assert len(mods) == len(convs), (len(mods), len(convs))
+    with torch.no_grad():
+        for (conv, bn), node in zip(mods, convs):
+            w = torch.from_numpy(init[node.input[1]].copy())
+            b = torch.from_numpy(init[node.input[2]].copy()) if len(node.input) > 2 else None
+            assert conv.weight.shape == w.shape, (conv.weight.shape, w.shape)
+            conv.weight.copy_(w)
+            if bn is None:
+                conv.bias.copy_(b)
+            else:
+                bn.running_mean.zero_()
+                bn.running_var.fill_(1.0)
+                bn.weight.fill_(math.sqrt(1.0 + bn.eps))
+                bn.bias.copy_(b if b is not None else torch.zeros_like(bn.bias))
+
+
+def freeze_bn(net):
+    for m in net.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.eval()
+
+
 def load(dirs, size):
     imgs, labels = [], []
     for d in dirs:
@@ -154,6 +195,11 @@ def main():
         "fine-tuning a shipped model on freshly rendered scenes",
     )
     ap.add_argument(
+        "--init-onnx",
+        help="start from this exported model (card_locator.onnx) instead: fine-tuning "
+        "a shipped model whose state dict was not kept; its BatchNorms stay frozen",
+    )
+    ap.add_argument(
         "--contrast-min",
         type=float,
         default=0.75,
@@ -190,6 +236,16 @@ def main():
     if args.init:
         net.load_state_dict(torch.load(args.init, map_location=device))
         print(f"initialised from {args.init}", flush=True)
+    if args.init_onnx:
+        init_from_onnx(net, args.init_onnx)
+        print(f"initialised from {args.init_onnx} (BatchNorm frozen)", flush=True)
+
+    def train_mode():
+        net.train()
+        if args.init_onnx:
+            freeze_bn(net)
+
+    train_mode()
     params = sum(p.numel() for p in net.parameters())
     print(f"{params} parameters", flush=True)
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
@@ -238,7 +294,7 @@ def main():
                 errs.append(e[present].cpu())
                 pos_conf.append(conf[present].cpu())
                 neg_conf.append(conf[~present].cpu())
-        net.train()
+        train_mode()
         e = torch.cat(errs)
         return {
             "val_mean_corner_err_pct_of_diag": float(e.mean() * 100),
@@ -249,7 +305,7 @@ def main():
             else 0.0,
         }
 
-    if args.init:
+    if args.init or args.init_onnx:
         # Where fine-tuning starts from, on the same held-out scenes.
         entry = {"step": 0, "seconds": 0.0, **evaluate()}
         print(json.dumps(entry), flush=True)
