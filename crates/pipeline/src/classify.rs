@@ -163,6 +163,9 @@ pub struct Classification {
     pub probabilities: [f32; 8],
     /// Why the answer is not the network's top class, when a cue overruled it.
     pub overruled_by: Option<&'static str>,
+    /// The side (front/back) was decided on the card rectified by the locator rather
+    /// than on the whole photo (see [`Classification::with_side_from_card`]).
+    pub side_from_card: bool,
 }
 
 impl Classification {
@@ -178,8 +181,33 @@ impl Classification {
             "side": self.class.side(),
             "confidence": round3(self.probability),
             "overruled_by": self.overruled_by,
+            "side_decided_on": if self.side_from_card { "rectified card" } else { "photo" },
             "scores": scores,
         })
+    }
+
+    /// The side of a two-sided card as the classifier sees it on the rectified card
+    /// (`on_card`, the same network run on the card the locator warped flat and upright),
+    /// when both views agree on the document type; otherwise `self` unchanged.
+    ///
+    /// Why: in the whole photo the card may fill a fifth of the frame and lie on its side,
+    /// and the network sees it at 96 x 96; rectified, the card fills the input the right
+    /// way up. On 800 synth photos of the four two-sided kinds (`side_eval`, seed 930001,
+    /// a random quarter turn each) the class was right for the whole photo in 99.5%, for
+    /// the rectified card alone in 99.2% (the network was trained on photos, and takes a
+    /// few rectified vehicle licence backs for ID fronts), and with this rule in 99.8%.
+    /// So the document type stays the whole photo's, and the card only decides the side
+    /// of the same document.
+    pub fn with_side_from_card(mut self, on_card: &Classification) -> Classification {
+        let two_sided = self.class.side().is_some() && on_card.class.side().is_some();
+        if two_sided && on_card.class.doc_type() == self.class.doc_type() {
+            if on_card.class != self.class {
+                self.class = on_card.class;
+                self.probability = on_card.probability;
+            }
+            self.side_from_card = true;
+        }
+        self
     }
 }
 
@@ -297,6 +325,7 @@ pub fn decide(
         probability: p,
         probabilities,
         overruled_by: None,
+        side_from_card: false,
     };
     if class == DocClass::Unknown {
         return out;
@@ -363,6 +392,33 @@ mod tests {
         let c = decide(probs(3, 0.97), Some(0.02), &ClassifyParams::default());
         assert_eq!(c.class, DocClass::Passport);
         assert_eq!(c.overruled_by, None);
+    }
+
+    #[test]
+    fn the_rectified_card_decides_the_side_of_the_same_document() {
+        let p = ClassifyParams::default();
+        // Whole photo: an ID back (1 = id_front, 2 = id_back in the model's order);
+        // rectified card: an ID front. The side follows the card.
+        let photo = decide(probs(2, 0.8), None, &p);
+        let card = decide(probs(1, 0.95), None, &p);
+        let c = photo.clone().with_side_from_card(&card);
+        assert_eq!(c.class, DocClass::IdFront);
+        assert!(c.side_from_card);
+        assert_eq!(c.to_json()["side_decided_on"], "rectified card");
+        // Another document type on the card (a vehicle licence front): the photo's
+        // answer stands.
+        let other = decide(probs(5, 0.95), None, &p);
+        let c = photo.clone().with_side_from_card(&other);
+        assert_eq!(c.class, DocClass::IdBack);
+        assert!(!c.side_from_card);
+        // A passport has no side to decide.
+        let passport = decide(probs(3, 0.95), None, &p);
+        assert!(
+            !passport
+                .clone()
+                .with_side_from_card(&passport)
+                .side_from_card
+        );
     }
 
     #[test]

@@ -334,9 +334,20 @@ pub fn classify(worker: &mut Worker, bytes: &[u8], limits: &ImageLimits) -> Resu
         }
         None => None,
     };
-    let seen = classifier
-        .classify(image, face_share, &ClassifyParams::default())
+    let params = ClassifyParams::default();
+    let mut seen = classifier
+        .classify(image, face_share, &params)
         .map_err(PipelineError::inference)?;
+    // Front or back is decided again on the card warped flat and upright, where the
+    // network sees it whole (see `Classification::with_side_from_card`).
+    if let (Some(_), Some(id)) = (seen.class.side(), models.id.as_mut()) {
+        if let Ok(card) = id.locator.locate(image, crate::card::ID1_ASPECT) {
+            let on_card = classifier
+                .classify(&card.rectified, None, &params)
+                .map_err(PipelineError::inference)?;
+            seen = seen.with_side_from_card(&on_card);
+        }
+    }
     let mut out = Extraction::default();
     out.push("doc_type", seen.class.doc_type()).confidence = Some(seen.probability);
     out.push("side", seen.class.side());

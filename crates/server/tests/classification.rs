@@ -42,6 +42,16 @@ async fn classification_document_check_and_quality() {
             "{env}"
         );
         assert_eq!(env["services"]["classification"]["side"], side, "{env}");
+        // A two-sided card's side is decided again on the rectified card.
+        let decided_on = if side.is_null() {
+            "photo"
+        } else {
+            "rectified card"
+        };
+        assert_eq!(
+            env["services"]["classification"]["side_decided_on"], decided_on,
+            "{env}"
+        );
         assert!(env["data"]["quality"]["findings"].is_array(), "{env}");
     }
 
