@@ -1,7 +1,7 @@
 //! Measures the card locator on fresh synth photos (a seed the training set never used).
 //!
 //! `cargo run --release -p hawiya-pipeline --example card_eval -- [N=1000] [--classical]
-//!  [--seed S] [--threads T] [--negatives M]`
+//!  [--seed S] [--threads T] [--negatives M] [--motion-blur]`
 //!
 //! Photos: the document kinds in turn, difficulty swept evenly over 0..1 with synth's own
 //! photo parameters for that level, except that every photo gets a random quarter turn
@@ -10,6 +10,9 @@
 //! diagonal (corners compared in the card's own order, so a wrong orientation counts as
 //! a large error), the same ignoring orientation, the share under 2.5%, orientation
 //! accuracy, p50/p90 of `locate`'s time, and how many card-less photos were rejected (3011).
+//!
+//! `--motion-blur`: every photo is also smeared along a random direction over 4-16 px
+//! (a hand moving during the exposure), which synth itself does not render.
 
 #[allow(dead_code)]
 #[path = "card_dataset.rs"]
@@ -60,6 +63,34 @@ fn pct(v: &mut [f64], q: f64) -> f64 {
     v[((v.len() - 1) as f64 * q).round() as usize]
 }
 
+/// The mean of `image` over a line of `length` px at `angle` through each pixel (edge
+/// pixels repeated): a linear motion blur.
+fn motion_blur(image: &image::RgbImage, length: f32, angle: f32) -> image::RgbImage {
+    let (w, h) = image.dimensions();
+    let taps = length.round().max(1.0) as i32;
+    let offsets: Vec<(i32, i32)> = (0..taps)
+        .map(|k| {
+            let t = k as f32 - (taps - 1) as f32 / 2.0;
+            (
+                (t * angle.cos()).round() as i32,
+                (t * angle.sin()).round() as i32,
+            )
+        })
+        .collect();
+    image::RgbImage::from_fn(w, h, |x, y| {
+        let mut sum = [0u32; 3];
+        for &(dx, dy) in &offsets {
+            let px = (x as i32 + dx).clamp(0, w as i32 - 1) as u32;
+            let py = (y as i32 + dy).clamp(0, h as i32 - 1) as u32;
+            let p = image.get_pixel(px, py).0;
+            for c in 0..3 {
+                sum[c] += u32::from(p[c]);
+            }
+        }
+        image::Rgb(sum.map(|v| (v / taps as u32) as u8))
+    })
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut n = 1000u64;
@@ -67,10 +98,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut negatives = 100u64;
     let mut classical = false;
     let mut threads = 1usize;
+    let mut motion = false;
     let mut i = 0;
     while i < args.len() {
         match args[i].as_str() {
             "--classical" => classical = true,
+            "--motion-blur" => motion = true,
             "--seed" => {
                 i += 1;
                 seed = args[i].parse()?;
@@ -117,7 +150,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             photo: Some(photo),
             ..SynthParams::default()
         };
-        let s = render(kind, &params, i)?;
+        let mut s = render(kind, &params, i)?;
+        if motion {
+            // Length and direction from the photo's index: the same smear on every run.
+            let mut rng = dataset::Rng::new(seed ^ 0x6d6f_7469_6f6e, i);
+            let length = 4.0 + 12.0 * rng.unit() as f32;
+            let angle = std::f32::consts::PI * rng.unit() as f32;
+            s.image = motion_blur(&s.image, length, angle);
+        }
         let cpu0 = thread_cpu_ms();
         let t = Instant::now();
         let res = locator.locate(&s.image, aspect(kind));
