@@ -23,7 +23,7 @@ use std::time::Instant;
 use hawiya_pipeline::card::{CardLocator, ID1_ASPECT, TD3_ASPECT};
 use hawiya_pipeline::runtime::RuntimeConfig;
 use hawiya_pipeline::PipelineError;
-use hawiya_synth::{render, Difficulty, DocKind, PhotoParams, SynthParams};
+use hawiya_synth::{render, Difficulty, DocKind, SynthParams};
 
 const KINDS: [DocKind; 7] = [
     DocKind::IdFront,
@@ -142,15 +142,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for i in 0..n {
         let kind = KINDS[(i % 7) as usize];
         let level = ((i / 7) % 20) as f32 / 19.0;
-        let mut photo = PhotoParams::for_level(level);
-        photo.quarter_turns = true;
-        let params = SynthParams {
-            seed,
-            difficulty: Difficulty::Level(level),
-            photo: Some(photo),
-            ..SynthParams::default()
-        };
-        let mut s = render(kind, &params, i)?;
+        let mut s = render(kind, &SynthParams::turned_photo(seed, level), i)?;
         if motion {
             // Length and direction from the photo's index: the same smear on every run.
             let mut rng = dataset::Rng::new(seed ^ 0x6d6f_7469_6f6e, i);

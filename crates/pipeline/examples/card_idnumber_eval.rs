@@ -13,7 +13,7 @@ use hawiya_pipeline::national_id::rectify::RectifiedCard;
 use hawiya_pipeline::national_id::{front, IdModels, IdReadParams};
 use hawiya_pipeline::runtime::RuntimeConfig;
 use hawiya_pipeline::{Worker, WorkerConfig};
-use hawiya_synth::{render, Difficulty, DocKind, PhotoParams, SynthParams};
+use hawiya_synth::{render, DocKind, SynthParams};
 use serde_json::Value;
 
 fn text(v: Option<&Value>) -> String {
@@ -49,14 +49,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut located_ok, mut truth_ok, mut both, mut not_found) = (0u64, 0u64, 0u64, 0u64);
     for index in 0..n {
         let level = (index % 20) as f32 / 19.0;
-        let mut photo = PhotoParams::for_level(level);
-        photo.quarter_turns = true;
-        let sp = SynthParams {
-            seed,
-            difficulty: Difficulty::Level(level),
-            photo: Some(photo),
-            ..synth.clone()
-        };
+        let sp = SynthParams::turned_photo(seed, level);
         let sample = render(DocKind::IdFront, &sp, index)?;
         let want = text(sample.truth.data.get("idNumber"));
         let by_locator = match front::read(&mut worker, &mut models, &sample.image, &params) {

@@ -13,7 +13,7 @@
 use hawiya_pipeline::card::{CardLocator, ID1_ASPECT};
 use hawiya_pipeline::classify::{ClassifyParams, DocClass, DocClassifier};
 use hawiya_pipeline::runtime::RuntimeConfig;
-use hawiya_synth::{render, Difficulty, DocKind, PhotoParams, SynthParams};
+use hawiya_synth::{render, DocKind, SynthParams};
 
 const KINDS: [(DocKind, DocClass); 4] = [
     (DocKind::IdFront, DocClass::IdFront),
@@ -49,15 +49,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for i in 0..n {
         let (kind, want) = KINDS[(i % 4) as usize];
         let level = ((i / 4) % 20) as f32 / 19.0;
-        let mut photo = PhotoParams::for_level(level);
-        photo.quarter_turns = true;
-        let sp = SynthParams {
-            seed,
-            difficulty: Difficulty::Level(level),
-            photo: Some(photo),
-            ..SynthParams::default()
-        };
-        let s = render(kind, &sp, i)?;
+        let s = render(kind, &SynthParams::turned_photo(seed, level), i)?;
         let seen = classifier.classify(&s.image, None, &params)?;
         let whole = seen.class;
         whole_ok += u64::from(whole == want);

@@ -199,8 +199,8 @@ impl Classification {
     /// So the document type stays the whole photo's, and the card only decides the side
     /// of the same document.
     pub fn with_side_from_card(mut self, on_card: &Classification) -> Classification {
-        let two_sided = self.class.side().is_some() && on_card.class.side().is_some();
-        if two_sided && on_card.class.doc_type() == self.class.doc_type() {
+        // Both sides of a document share its type, so the card's class has a side too.
+        if self.class.side().is_some() && on_card.class.doc_type() == self.class.doc_type() {
             if on_card.class != self.class {
                 self.class = on_card.class;
                 self.probability = on_card.probability;

@@ -6,7 +6,7 @@ use hawiya_documents::Code;
 use hawiya_pipeline::card::{CardLocator, CardLocatorError, ID1_ASPECT, TD3_ASPECT};
 use hawiya_pipeline::runtime::{RuntimeConfig, RuntimeError};
 use hawiya_pipeline::PipelineError;
-use hawiya_synth::{render, Difficulty, DocKind, PhotoParams, Sample, SynthParams};
+use hawiya_synth::{render, Difficulty, DocKind, Sample, SynthParams};
 use image::{Rgb, RgbImage};
 
 /// A seed the training set never used (training renders seed 1001 and 2002).
@@ -31,16 +31,7 @@ fn learned() -> Option<CardLocator> {
 }
 
 fn photo(kind: DocKind, level: f32, index: u64) -> Sample {
-    let mut photo = PhotoParams::for_level(level);
-    // Every orientation at every level (synth turns cards only from level 0.75).
-    photo.quarter_turns = true;
-    let params = SynthParams {
-        seed: SEED,
-        difficulty: Difficulty::Level(level),
-        photo: Some(photo),
-        ..SynthParams::default()
-    };
-    render(kind, &params, index).expect("synth render")
+    render(kind, &SynthParams::turned_photo(SEED, level), index).expect("synth render")
 }
 
 fn aspect(kind: DocKind) -> f32 {

@@ -210,6 +210,23 @@ impl Default for SynthParams {
     }
 }
 
+impl SynthParams {
+    /// A photo at difficulty `level` (0..1) with synth's photo parameters for that level,
+    /// except that the card may be turned by any quarter turn at every level (synth turns
+    /// cards only from level 0.75 on): the card locator's evaluations, where orientation
+    /// must mean something at every level.
+    pub fn turned_photo(seed: u64, level: f32) -> SynthParams {
+        let mut photo = PhotoParams::for_level(level);
+        photo.quarter_turns = true;
+        SynthParams {
+            seed,
+            difficulty: Difficulty::Level(level),
+            photo: Some(photo),
+            ..SynthParams::default()
+        }
+    }
+}
+
 /// A validation code a correct reader must report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExpectedCode {
