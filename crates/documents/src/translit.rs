@@ -435,6 +435,27 @@ fn known_word(w: &str) -> bool {
             .any(|(_, en)| en.eq_ignore_ascii_case(w))
 }
 
+/// Every Latin spelling the dictionary knows for a whole name: listed names with the
+/// members of their spelling families, and `Abdel ...` compounds. Screening uses it to
+/// tell a misspelt name (no such name) from another real name one letter away.
+pub fn dictionary_latin_names() -> Vec<String> {
+    let mut out: Vec<String> = names::WORDS.iter().map(|(_, en)| en.to_string()).collect();
+    out.extend(
+        VARIANT_GROUPS
+            .iter()
+            .flat_map(|g| g.iter().map(|v| v.to_string())),
+    );
+    out.extend(
+        names::ABD_SECOND
+            .iter()
+            .map(|(_, en)| format!("Abdel {en}")),
+    );
+    out.extend(names::ABD_SPECIAL.iter().map(|(_, en)| en.to_string()));
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// The spelling family of one word, the word's own spelling first.
 fn word_variants(word: &str) -> Vec<String> {
     let own = capitalise(word);

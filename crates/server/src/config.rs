@@ -67,6 +67,9 @@ pub struct ServerConfig {
     /// screening default (85, chosen on the generated evaluation set; see
     /// benches/results/aml.md). Tenants may override it.
     pub aml_threshold: Option<f32>,
+    /// Most AML matches returned per screening, best first. Default 50: every match above
+    /// the threshold in all but a very common name's case (benches/results/aml.md).
+    pub aml_max_results: usize,
     /// `text` or `json` logs.
     pub log_format: String,
 }
@@ -99,6 +102,7 @@ impl Default for ServerConfig {
             purge_interval_secs: 600,
             face_threshold: 2.4,
             aml_threshold: None,
+            aml_max_results: 50,
             log_format: "text".into(),
         }
     }
@@ -200,6 +204,7 @@ impl ServerConfig {
         env_field!(purge_interval_secs, "HAWIYA_PURGE_INTERVAL_SECS");
         env_field!(face_threshold, "HAWIYA_FACE_THRESHOLD");
         env_field!(aml_threshold, "HAWIYA_AML_THRESHOLD", opt);
+        env_field!(aml_max_results, "HAWIYA_AML_MAX_RESULTS");
         env_field!(log_format, "HAWIYA_LOG_FORMAT");
         Ok(())
     }

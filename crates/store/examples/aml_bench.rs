@@ -7,7 +7,8 @@
 //! ```
 //! ENTRIES defaults to 1,000,000; DATABASE_URL to a SQLite file in a temp directory.
 //! `AML_BENCH_SEED` picks the generator seed (default 20250301, the reported one: develop
-//! on another), `AML_BENCH_THRESHOLD` the match threshold.
+//! on another), `AML_BENCH_THRESHOLD` the match threshold, `AML_BENCH_MISSPELT` the
+//! similarity of a misspelt name (0: no misspelling rule).
 //!
 //! Every query runs twice: with the name alone, and with the name and a date of birth, as
 //! screening an ID card does (the national ID encodes it). True variants carry the listed
@@ -413,6 +414,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut params = AmlSearchParams::default();
     if let Ok(t) = std::env::var("AML_BENCH_THRESHOLD") {
         params.screening.threshold = t.parse()?;
+    }
+    // AML_BENCH_MAX_RESULTS overrides the most matches returned per query.
+    if let Ok(t) = std::env::var("AML_BENCH_MAX_RESULTS") {
+        params.max_results = t.parse()?;
+    }
+    // AML_BENCH_MISSPELT overrides the misspelt-name similarity (0 turns the rule off).
+    if let Ok(t) = std::env::var("AML_BENCH_MISSPELT") {
+        params.screening.misspelt_similarity = t.parse()?;
     }
     println!("threshold: {}", params.screening.threshold);
     println!("entries: {n}");

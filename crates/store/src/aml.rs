@@ -172,7 +172,11 @@ pub struct AmlSearchParams {
     /// latency figures in benches/results/aml.md).
     pub max_candidates: i64,
     /// Most matches returned, best first (a same birth date ranks a same-named entry
-    /// first). Default 10: more is noise for the reviewer.
+    /// first). Default 50: a screening reports every entry above the threshold, and a
+    /// common name (`Mohamed Ahmed Mohamed`) has dozens of namesakes in a large list, any
+    /// of whom may be the person meant; at 10, the listed person was often cut behind
+    /// equally scoring namesakes (benches/results/aml.md). Past 50 the name alone cannot
+    /// narrow it, and the reviewer needs the date of birth, which ranks first.
     pub max_results: usize,
 }
 
@@ -181,7 +185,7 @@ impl Default for AmlSearchParams {
         AmlSearchParams {
             screening: ScreeningParams::default(),
             max_candidates: 500,
-            max_results: 10,
+            max_results: 50,
         }
     }
 }
@@ -1166,7 +1170,10 @@ mod tests {
             source_sha256: "0".repeat(64),
         };
         store.replace_aml_list("local", &parsed).await.unwrap();
-        let params = AmlSearchParams::default();
+        let params = AmlSearchParams {
+            max_results: 10,
+            ..AmlSearchParams::default()
+        };
         // Thirteen namesakes, ten returned: with the birth date, the right one first.
         let q = AmlQuery {
             name: Some("Soliman Tarek Hamdi Ragab"),

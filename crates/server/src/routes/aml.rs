@@ -36,7 +36,10 @@ pub async fn screen(
         id_number,
         date_of_birth,
     };
-    let mut params = AmlSearchParams::default();
+    let mut params = AmlSearchParams {
+        max_results: state.config.aml_max_results.max(1),
+        ..AmlSearchParams::default()
+    };
     if let Some(t) = tenant.settings.aml_threshold.or(state.config.aml_threshold) {
         params.screening.threshold = t;
     }
