@@ -363,13 +363,13 @@ pub fn read_card(
     let bottom = expiry_row
         .as_ref()
         .map_or(layout.expiry_row_start * h, |row| row.bounds.y0 + 2.0);
-    let middle: Vec<Row> = merge_side_by_side(
+    let middle: Vec<Row> = without_slivers(merge_side_by_side(
         rows.iter()
             .filter(|row| row.cy() > top && row.cy() < bottom)
             .filter(|row| number_row.as_ref() != Some(*row))
             .cloned()
             .collect(),
-    );
+    ));
     let mut texts = Vec::with_capacity(middle.len());
     let mut word_row: Option<(usize, Words)> = None;
     for (i, row) in middle.iter().enumerate() {
@@ -597,6 +597,36 @@ fn merge_side_by_side(rows: Vec<Row>) -> Vec<Row> {
     out
 }
 
+/// The rows between the dates less the detector's fragments: a speck far lower than the
+/// text rows (under 0.4 of their median height), and a sliver just above a taller row that
+/// it overlaps (under 0.65 of its height, at most 0.3 of its height above it): the dots
+/// and tops of a blurred word, boxed apart from it. Either would otherwise take the job's
+/// or the employer's place, which the rows' order gives (seed 4242: `لي ل` above
+/// `ربة منزل`, a 10 px `ش` between job and employer).
+fn without_slivers(rows: Vec<Row>) -> Vec<Row> {
+    let mut heights: Vec<f32> = rows.iter().map(|r| r.bounds.height()).collect();
+    heights.sort_by(f32::total_cmp);
+    let median = heights.get(heights.len() / 2).copied().unwrap_or(0.0);
+    let keep: Vec<bool> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let (b, h) = (&row.bounds, row.bounds.height());
+            let speck = h < 0.4 * median;
+            let sliver = rows.get(i + 1).is_some_and(|next| {
+                let n = &next.bounds;
+                let overlaps = b.x0 < n.x1 && n.x0 < b.x1;
+                overlaps && h < 0.65 * n.height() && n.y0 - b.y1 <= 0.3 * n.height()
+            });
+            !(speck || sliver)
+        })
+        .collect();
+    rows.into_iter()
+        .zip(keep)
+        .filter_map(|(row, keep)| keep.then_some(row))
+        .collect()
+}
+
 /// The date of a label-and-value row: the leftmost ink segment (or the leftmost box when
 /// the detector split the row), read until it parses with `slashes` separators.
 fn read_date(
@@ -666,6 +696,42 @@ mod tests {
             snap_words("مهندس مدني", 0.9, Some(Gender::Male), false).count(),
             0
         );
+    }
+
+    #[test]
+    fn fragments_between_the_dates_are_dropped() {
+        let row = |x0: f32, y0: f32, x1: f32, y1: f32| {
+            let b = CardBox { x0, y0, x1, y1 };
+            Row {
+                boxes: vec![b],
+                bounds: b,
+            }
+        };
+        // Measured on seed 4242: the tops of `ربة منزل` boxed apart, a 10 px speck under
+        // the employer, the word row, the husband's name.
+        let rows = vec![
+            row(834.0, 217.0, 901.0, 228.0),
+            row(819.0, 229.0, 931.0, 254.0),
+            row(740.0, 280.0, 930.0, 310.0),
+            row(823.0, 318.0, 831.0, 328.0),
+            row(524.0, 345.0, 936.0, 396.0),
+            row(751.0, 420.0, 937.0, 458.0),
+        ];
+        let kept: Vec<f32> = without_slivers(rows.clone())
+            .iter()
+            .map(|r| r.bounds.y0)
+            .collect();
+        assert_eq!(kept, [229.0, 280.0, 345.0, 420.0]);
+        // Rows of text apart from each other all stay, short ones included.
+        let clean = vec![rows[1].clone(), rows[2].clone(), rows[4].clone()];
+        assert_eq!(without_slivers(clean.clone()).len(), 3);
+        // A short row far above the next is no sliver of it.
+        let apart = vec![
+            row(850.0, 200.0, 900.0, 220.0),
+            rows[2].clone(),
+            rows[4].clone(),
+        ];
+        assert_eq!(without_slivers(apart).len(), 3);
     }
 
     #[test]
