@@ -401,8 +401,10 @@ def main():
                 print(f"step {step} epoch {epoch} loss {np.mean(losses[-50:]):.4f} lr {lr:.5f} "
                       f"{time.time() - start:.0f}s", flush=True)
     train_s = time.time() - start
-    torch.save(net.state_dict(), os.path.join(os.path.dirname(os.path.abspath(args.out)), "..", "..",
-                                              "target", f"mrz_reader_{args.seed}.pt"))
+    # The weights go to the repository's target/ whatever --out is (a later stage's --init).
+    repo = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    os.makedirs(os.path.join(repo, "target"), exist_ok=True)
+    torch.save(net.state_dict(), os.path.join(repo, "target", f"mrz_reader_{args.seed}.pt"))
 
     net.eval()
     pred = []

@@ -429,7 +429,7 @@ fn field_spans(format: MrzFormat) -> [(&'static str, Span); 8] {
     match format {
         MrzFormat::Td3 | MrzFormat::Td2 => [
             ("passport_no", (1, 0, 9)),
-            ("name", (0, 5, format.line_width())),
+            ("name", zone::name_span(format)),
             ("nationality", (1, 10, 13)),
             ("country_code", (0, 2, 5)),
             ("gender", (1, 20, 21)),
@@ -439,7 +439,7 @@ fn field_spans(format: MrzFormat) -> [(&'static str, Span); 8] {
         ],
         MrzFormat::Td1 => [
             ("passport_no", (0, 5, 14)),
-            ("name", (2, 0, 30)),
+            ("name", zone::name_span(format)),
             ("nationality", (1, 15, 18)),
             ("country_code", (0, 2, 5)),
             ("gender", (1, 7, 8)),

@@ -388,6 +388,52 @@ pub fn name_filler_from(
     Some(out)
 }
 
+/// The name field of a format: `(line, start, end)`.
+pub fn name_span(format: MrzFormat) -> (usize, usize, usize) {
+    match format {
+        MrzFormat::Td3 | MrzFormat::Td2 => (0, 5, format.line_width()),
+        MrzFormat::Td1 => (2, 0, format.line_width()),
+    }
+}
+
+/// A name holds letters and `<` only (ICAO 9303): a digit read there (`ABDELA7IZ`) is
+/// replaced by the letter or filler the recogniser itself rated best at that character,
+/// if it rated any at all. No check digit covers names, so the field's type and the
+/// recogniser's own runner-up are the only evidence; a digit with no such runner-up stays.
+fn letters_for_digits_in_name(zone: &mut Zone, today: NaiveDate, params: &ZoneParams) {
+    let (line, start, end) = name_span(zone.mrz.format);
+    let Some(text) = zone.mrz.lines.get(line) else {
+        return;
+    };
+    let mut bytes = text.clone().into_bytes();
+    let mut changes = Vec::new();
+    for i in start..end.min(bytes.len()) {
+        if !bytes[i].is_ascii_digit() {
+            continue;
+        }
+        let Some(read) = zone.reads.get(line).and_then(|r| r.get(i)) else {
+            continue;
+        };
+        if let Some((c, p)) = read.best_in(|c| c == b'<' || c.is_ascii_uppercase()) {
+            if p > 0.0 {
+                changes.push((line, i, bytes[i] as char, c as char));
+                bytes[i] = c;
+            }
+        }
+    }
+    if changes.is_empty() {
+        return;
+    }
+    let mut lines = zone.mrz.lines.clone();
+    lines[line] = String::from_utf8(bytes).expect("ASCII");
+    if let Some(m) = parse(&lines, today, params) {
+        if valid_checks(&m) >= valid_checks(&zone.mrz) {
+            zone.mrz = m;
+            zone.model_corrections.extend(changes);
+        }
+    }
+}
+
 /// Fits `lines` (top to bottom) to each format of their count, parses every fitting
 /// and returns the one with the most check digits holding; `None` if no format fits.
 pub fn assemble(lines: &[LineRead], today: NaiveDate, params: &ZoneParams) -> Option<Zone> {
@@ -454,6 +500,7 @@ pub fn assemble(lines: &[LineRead], today: NaiveDate, params: &ZoneParams) -> Op
         zone.mrz = m;
         zone.model_corrections = applied;
     }
+    letters_for_digits_in_name(&mut zone, today, params);
     Some(zone)
 }
 
@@ -503,6 +550,29 @@ mod tests {
         assert_eq!(z.mrz.lines, vec![L1, L2]);
         assert!(z.all_pass(), "{:?}", z.mrz.checks);
         assert_eq!(z.mrz.document_number, "L898902C3");
+    }
+
+    #[test]
+    fn a_digit_in_a_name_takes_the_recognisers_best_letter() {
+        let mut name = reads("ERIKSS0N<<ANNA<MARIA<<<<<<<<<<");
+        // `0` for `O`: the parser's look-alike table repairs it. `7` is in no such pair:
+        // the model's own runner-up letter decides.
+        name[6].probs[symbol_index(b'O').unwrap()] = 0.3;
+        name[10].probs = [0.0; 37];
+        name[10].probs[symbol_index(b'A').unwrap()] = 0.2;
+        name[10].probs[symbol_index(b'7').unwrap()] = 0.7;
+        let lines = [
+            line(TD1[0]),
+            line(TD1[1]),
+            LineRead {
+                symbols: name,
+                mrz_ratio: 1.0,
+            },
+        ];
+        let z = assemble(&lines, today(), &ZoneParams::default()).unwrap();
+        assert_eq!(z.mrz.lines[2], "ERIKSSON<<ANNA<MARIA<<<<<<<<<<");
+        assert!(z.all_pass());
+        assert_eq!(z.model_corrections, vec![(2, 10, '7', 'A')]);
     }
 
     #[test]
