@@ -1184,6 +1184,13 @@ mod tests {
         assert_eq!(hits.len(), 10);
         assert_eq!(hits[0].case_no.as_deref(), Some("12"));
         assert_eq!(hits[0].score, 100);
+        // By default every namesake above the threshold comes back (up to 50).
+        let all = store
+            .screen_aml(&q, &AmlSearchParams::default())
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 13);
+        assert_eq!(all[0].case_no.as_deref(), Some("12"));
 
         // A list imported before key scheme 2 has token-pair keys only.
         let Pool::Sqlite(pool) = &store.inner.pool else {

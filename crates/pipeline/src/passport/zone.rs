@@ -359,13 +359,14 @@ pub fn name_filler_from(
     if (agree as f32) < 0.9 * letters.len() as f32 {
         return None;
     }
+    let letters_too = std::env::var_os("HAWIYA_MRZ_NAME_LETTERS").is_some();
     let changes: Vec<usize> = (start..end)
         .filter(|&i| {
             let r = &other.reads[line][i];
-            mrz::FILLER_LOOK_ALIKES.contains(&ours[i])
-                && theirs[i] == b'<'
-                && r.observed
-                && r.prob(b'<') >= min_prob
+            let t = theirs[i];
+            let filler = mrz::FILLER_LOOK_ALIKES.contains(&ours[i]) && t == b'<';
+            let letter = letters_too && ours[i] != t && t.is_ascii_uppercase();
+            (filler || letter) && r.observed && r.prob(t) >= min_prob
         })
         .collect();
     if changes.is_empty() {
@@ -374,7 +375,7 @@ pub fn name_filler_from(
     let mut lines = zone.mrz.lines.clone();
     let mut bytes = lines[line].clone().into_bytes();
     for &i in &changes {
-        bytes[i] = b'<';
+        bytes[i] = theirs[i];
     }
     lines[line] = String::from_utf8(bytes).expect("ASCII");
     let m = parse(&lines, today, params)?;
@@ -383,8 +384,11 @@ pub fn name_filler_from(
     }
     let mut out = zone.clone();
     out.mrz = m;
-    out.model_corrections
-        .extend(changes.iter().map(|&i| (line, i, ours[i] as char, '<')));
+    out.model_corrections.extend(
+        changes
+            .iter()
+            .map(|&i| (line, i, ours[i] as char, theirs[i] as char)),
+    );
     Some(out)
 }
 
