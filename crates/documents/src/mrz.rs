@@ -478,7 +478,15 @@ struct Layout {
 }
 
 impl Parser {
+    /// A machine readable visa (ICAO 9303 part 7: MRV-A in TD3 size, MRV-B in TD2 size,
+    /// document code `V`): its optional data runs to the end of line 2, with no check
+    /// digit of its own and no composite.
+    fn is_visa(&self) -> bool {
+        self.format != MrzFormat::Td1 && self.grid[0][0] == b'V'
+    }
+
     fn layout(&self) -> Layout {
+        let visa = self.is_visa();
         match self.format {
             MrzFormat::Td3 => Layout {
                 number: (1, 0),
@@ -486,7 +494,7 @@ impl Parser {
                 birth: (1, 13),
                 sex: (1, 20),
                 expiry: (1, 21),
-                optional: (1, 28..42),
+                optional: (1, if visa { 28..44 } else { 28..42 }),
             },
             MrzFormat::Td2 => Layout {
                 number: (1, 0),
@@ -494,7 +502,7 @@ impl Parser {
                 birth: (1, 13),
                 sex: (1, 20),
                 expiry: (1, 21),
-                optional: (1, 28..35),
+                optional: (1, if visa { 28..36 } else { 28..35 }),
             },
             MrzFormat::Td1 => Layout {
                 number: (0, 5),
@@ -582,7 +590,7 @@ impl Parser {
             Self::date_group(CheckedField::BirthDate, layout.birth),
             Self::date_group(CheckedField::ExpiryDate, layout.expiry),
         ];
-        if self.format == MrzFormat::Td3 {
+        if self.format == MrzFormat::Td3 && !self.is_visa() {
             groups.push(Group {
                 field: CheckedField::OptionalData,
                 data: cells(1, 28..42, Slot::Alnum, true),
@@ -703,17 +711,21 @@ impl Parser {
             outcomes.push(outcome);
         }
 
-        // The composite, which may also settle the ambiguous fields.
-        let composite = self.composite_group(&groups);
-        let composite_outcome = self.settle_with_composite(&composite, &ambiguous);
-        if let Some(resolved) = &composite_outcome.resolved_fields {
-            for &(i, _) in &ambiguous {
-                outcomes[i] = CheckOutcome::Corrected;
+        // The composite, which may also settle the ambiguous fields (visas have none).
+        let mut composite_check = None;
+        if !self.is_visa() {
+            let composite = self.composite_group(&groups);
+            let composite_outcome = self.settle_with_composite(&composite, &ambiguous);
+            if let Some(resolved) = &composite_outcome.resolved_fields {
+                for &(i, _) in &ambiguous {
+                    outcomes[i] = CheckOutcome::Corrected;
+                }
+                self.apply(resolved);
             }
-            self.apply(resolved);
-        }
-        if let Some(repair) = &composite_outcome.composite_repair {
-            self.apply(repair);
+            if let Some(repair) = &composite_outcome.composite_repair {
+                self.apply(repair);
+            }
+            composite_check = Some((composite, composite_outcome.outcome));
         }
 
         let mut checks: Vec<CheckResult> = groups
@@ -721,7 +733,9 @@ impl Parser {
             .zip(&outcomes)
             .map(|(g, &outcome)| self.check_result(g, outcome))
             .collect();
-        checks.push(self.check_result(&composite, composite_outcome.outcome));
+        if let Some((composite, outcome)) = composite_check {
+            checks.push(self.check_result(&composite, outcome));
+        }
         self.build(layout, checks, today)
     }
 

@@ -105,6 +105,53 @@ fn td2_specimen() {
     assert!(m.issues.is_empty());
 }
 
+/// ICAO 9303 part 7's visa specimens (MRV-A, MRV-B): no composite, optional data to the
+/// end of line 2.
+#[test]
+fn visa_specimens() {
+    let day = d(1995, 1, 1);
+    let a = parse_lines(
+        &[
+            "VNUTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+            "L8988901C4XXX4009078F96121096ZE184226B<<<<<<",
+        ],
+        day,
+    )
+    .unwrap();
+    assert_eq!(a.format, MrzFormat::Td3);
+    assert_eq!(a.document_type, "VN");
+    assert_eq!(a.document_number, "L8988901C");
+    assert_eq!(a.nationality, "XXX");
+    assert_eq!(a.birth_date, Some(d(1940, 9, 7)));
+    assert_eq!(a.expiry_date, Some(d(1996, 12, 10)));
+    assert_eq!(a.optional_data, "6ZE184226B");
+    assert_eq!(a.checks.len(), 3);
+    assert!(a.checks_pass(), "{:?}", a.checks);
+    assert!(a.issues.is_empty(), "{:?}", a.issues);
+
+    let b = parse_lines(
+        &[
+            "VNUTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<",
+            "L8988901C4XXX4009078F9612109<<<<<<<<",
+        ],
+        day,
+    )
+    .unwrap();
+    assert_eq!(b.format, MrzFormat::Td2);
+    assert_eq!(b.checks.len(), 3);
+    assert!(b.checks_pass(), "{:?}", b.checks);
+    // A misread date digit is still caught by its own check digit.
+    let bad = parse_lines(
+        &[
+            "VNUTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<",
+            "L8988901C4XXX4009079F9612109<<<<<<<<",
+        ],
+        day,
+    )
+    .unwrap();
+    assert!(!bad.checks_pass());
+}
+
 #[test]
 fn composes_the_specimens() {
     let f = specimen_fields();
