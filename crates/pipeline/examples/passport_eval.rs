@@ -9,6 +9,7 @@
 //!   rates against the ground truth. `--passports P --td1 T` instead render P passports
 //!   and T cards in all, split evenly over the three difficulties.
 //! - `--no-fast`: the DB detector path only (the reader before the fast path).
+//! - `--hard-only`: only the hard cells (the same documents as in a full run).
 //! - `--dir D`: reads every image under D; where `D/ground_truth_full.json` has the
 //!   fields, compares them exactly, else reports whether every check digit holds.
 //! - Prints p50/p90 latency per image (one worker thread, as the server runs it).
@@ -46,6 +47,8 @@ struct Args {
     td1: Option<usize>,
     /// One image to trace stage by stage.
     debug: Option<PathBuf>,
+    /// Only the hard documents (the same ones as in a full run).
+    hard_only: bool,
 }
 
 fn args() -> Args {
@@ -60,6 +63,7 @@ fn args() -> Args {
         no_fast: false,
         passports: None,
         td1: None,
+        hard_only: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -74,6 +78,7 @@ fn args() -> Args {
             "--no-fast" => a.no_fast = true,
             "--passports" => a.passports = it.next().and_then(|v| v.parse().ok()),
             "--td1" => a.td1 = it.next().and_then(|v| v.parse().ok()),
+            "--hard-only" => a.hard_only = true,
             other => panic!("unknown argument {other}"),
         }
     }
@@ -192,6 +197,9 @@ fn synth_eval(worker: &mut Worker, a: &Args, times: &mut Vec<f64>) {
         .enumerate()
         {
             let n = total.map_or(a.synth, |t| t / 3 + usize::from(level < t % 3));
+            if a.hard_only && diff != Difficulty::Hard {
+                continue;
+            }
             let sp = SynthParams {
                 seed: a.seed,
                 difficulty: diff,
