@@ -252,7 +252,18 @@ pub fn candidate_zones(rows: &[Row], params: &LocateParams) -> Vec<ZoneCandidate
         .iter()
         .filter(|r| r.aspect() >= params.min_aspect)
         .collect();
-    // `next[i]`: rows that can follow row i as the next MRZ line, with the step.
+    // A row's direction is a convention (right, or down when vertical), and two nearly
+    // vertical lines of one zone can fall on either side of it (axes (0.00, 1.00) and
+    // (0.01, -1.00) on a passport photographed a quarter turn round): each row is
+    // compared pointing the way of the row it would follow.
+    let align = |r: &Row, to: &Row| {
+        if dot(r.axis, to.axis) < 0.0 {
+            r.flipped()
+        } else {
+            *r
+        }
+    };
+    // Whether `b` (aligned to `a`) can follow row `a` as the next MRZ line, with the step.
     let follows = |a: &Row, b: &Row| -> Option<f32> {
         if dot(a.axis, b.axis) < cos_max {
             return None;
@@ -279,14 +290,16 @@ pub fn candidate_zones(rows: &[Row], params: &LocateParams) -> Vec<ZoneCandidate
             if i == j {
                 continue;
             }
+            let b = &align(b, a);
             let Some(s1) = follows(a, b) else { continue };
             // A pair with a row between them skips a line: that row makes the real zone.
             let skips = long.iter().enumerate().any(|(k, m)| {
+                let m = &align(m, a);
                 k != i && k != j && follows(a, m).is_some() && follows(m, b).is_some()
             });
             let len_fit = a.length.min(b.length) / a.length.max(b.length);
             if !skips && a.aspect().max(b.aspect()) >= params.min_zone_aspect {
-                let mut z = zone_from(&[**a, **b]);
+                let mut z = zone_from(&[**a, *b]);
                 z.score = len_fit;
                 zones.push(z);
             }
@@ -294,6 +307,7 @@ pub fn candidate_zones(rows: &[Row], params: &LocateParams) -> Vec<ZoneCandidate
                 if k == i || k == j {
                     continue;
                 }
+                let c = &align(c, b);
                 let Some(s2) = follows(b, c) else { continue };
                 if (s2 / s1 - 1.0).abs() > 0.25
                     || a.aspect().max(b.aspect()).max(c.aspect()) < params.min_zone_aspect
@@ -302,7 +316,7 @@ pub fn candidate_zones(rows: &[Row], params: &LocateParams) -> Vec<ZoneCandidate
                 }
                 // Three equally spaced lines are rarer by chance than two: a small bonus.
                 let len_fit3 = len_fit.min(b.length.min(c.length) / b.length.max(c.length));
-                let mut z = zone_from(&[**a, **b, **c]);
+                let mut z = zone_from(&[**a, *b, *c]);
                 z.score = len_fit3 + 0.25;
                 zones.push(z);
             }
@@ -354,6 +368,32 @@ mod tests {
         assert_eq!(z.lines.len(), 2);
         assert!((z.lines[0][1][0] - 900.0).abs() < 1.0, "{:?}", z.lines[0]);
         assert!(z.lines[0][0][1] < z.lines[1][0][1]);
+    }
+
+    #[test]
+    fn vertical_lines_pointing_either_way_still_make_a_zone() {
+        // A passport a quarter turn round: two lines 15 px apart, their axes on either
+        // side of the "right, or down" convention (measured on a synthetic photo).
+        let rows = [
+            Row {
+                center: [559.0, 425.0],
+                axis: [0.001, 1.0],
+                length: 383.0,
+                height: 10.0,
+            },
+            Row {
+                center: [576.0, 432.0],
+                axis: [-0.001, -1.0],
+                length: 375.0,
+                height: 10.0,
+            },
+        ];
+        // Read upwards (as the fast path's flipped pass turns every row round), the second
+        // row, now pointing down, counts as parallel to the first.
+        let turned = [rows[0].flipped(), rows[1].flipped()];
+        let zones = candidate_zones(&turned, &LocateParams::default());
+        assert!(!zones.is_empty());
+        assert_eq!(zones[0].lines.len(), 2);
     }
 
     #[test]
