@@ -400,24 +400,76 @@ fn read_zones<'z>(
 ) -> Result<Option<MrzRead>, MrzError> {
     let mut best: Option<MrzRead> = None;
     for candidate in zones {
-        let lines: Vec<LineRead> = read(&candidate.lines)?;
-        let mrz_ratio = lines.iter().map(|l| l.mrz_ratio).sum::<f32>() / lines.len().max(1) as f32;
-        if let Some(zone) = zone::assemble(&lines, today, &params.zone) {
-            let read = MrzRead {
-                zone,
-                line_quads: candidate.lines.clone(),
-                mrz_ratio,
-                path,
-            };
-            if best.as_ref().is_none_or(|b| better(&read, b)) {
-                best = Some(read);
+        let mut quads = vec![candidate.lines.clone()];
+        let mut k = 0;
+        while k < quads.len() {
+            let lines: Vec<LineRead> = read(&quads[k])?;
+            let mrz_ratio =
+                lines.iter().map(|l| l.mrz_ratio).sum::<f32>() / lines.len().max(1) as f32;
+            let zone = zone::assemble(&lines, today, &params.zone);
+            // Every line read short and the check digits failing: the zone's ends were
+            // lost to glare or shadow, at one end or the other. Read again, extended at
+            // either end by the missing characters' pitch.
+            if k == 0 && zone.as_ref().is_none_or(|z| !z.all_pass()) {
+                quads.extend(extended_quads(&quads[0], &lines).unwrap_or_default());
             }
+            if let Some(zone) = zone {
+                let read = MrzRead {
+                    zone,
+                    line_quads: quads[k].clone(),
+                    mrz_ratio,
+                    path,
+                };
+                if best.as_ref().is_none_or(|b| better(&read, b)) {
+                    best = Some(read);
+                }
+            }
+            k += 1;
         }
         if best.as_ref().is_some_and(|b| b.zone.all_pass()) {
             break;
         }
     }
     Ok(best)
+}
+
+/// Fewest characters missing from every line before the zone is read again extended.
+/// Three: length fitting repairs one or two lost fillers at a line's end itself.
+const MIN_MISSING_TO_EXTEND: usize = 3;
+
+/// For a zone whose every line was read `MIN_MISSING_TO_EXTEND` or more characters short
+/// of the widest format of its line count (TD3's 44 for two lines, TD1's 30 for three),
+/// the line quads extended by the missing characters at the start, and at the end.
+/// `None` otherwise.
+fn extended_quads(quads: &[Quad], lines: &[LineRead]) -> Option<Vec<Vec<Quad>>> {
+    let widest = match lines.len() {
+        2 => MrzFormat::Td3.line_width(),
+        3 => MrzFormat::Td1.line_width(),
+        _ => return None,
+    };
+    let longest_read = lines.iter().map(|l| l.symbols.len()).max()?;
+    if longest_read == 0 || longest_read + MIN_MISSING_TO_EXTEND > widest {
+        return None;
+    }
+    let missing = widest - longest_read;
+    let extend = |q: &Quad, at_start: bool| -> Quad {
+        let len = locate::line_length(q).max(1.0);
+        let pitch = len / longest_read as f32;
+        let a = [(q[1][0] - q[0][0]) / len, (q[1][1] - q[0][1]) / len];
+        let e = pitch * missing as f32;
+        let shift = |p: [f32; 2], by: f32| [p[0] + a[0] * by, p[1] + a[1] * by];
+        if at_start {
+            [shift(q[0], -e), q[1], q[2], shift(q[3], -e)]
+        } else {
+            [q[0], shift(q[1], e), shift(q[2], e), q[3]]
+        }
+    };
+    Some(
+        [true, false]
+            .iter()
+            .map(|&at_start| quads.iter().map(|q| extend(q, at_start)).collect())
+            .collect(),
+    )
 }
 
 /// `(line, start, end)`: characters `start..end` of a line.
