@@ -216,7 +216,7 @@ pub fn read_params(
                 if let Some(b) = best.as_ref().filter(|b| b.line_quads == p.line_quads) {
                     let spans = field_spans(p.zone.mrz.format);
                     let span = spans.iter().find(|(n, _)| *n == "name").expect("named").1;
-                    if let Some(z) = zone::name_filler_from(
+                    if let Some(z) = zone::name_from_other(
                         &p.zone,
                         &b.zone,
                         span,
