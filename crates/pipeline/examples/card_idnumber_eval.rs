@@ -8,6 +8,8 @@
 //! parameters for that level and a random quarter turn on every photo, as in
 //! `card_eval` (seed 910001 by default, never used in training).
 
+mod common;
+
 use hawiya_pipeline::card::warp;
 use hawiya_pipeline::national_id::rectify::RectifiedCard;
 use hawiya_pipeline::national_id::{front, IdModels, IdReadParams};
@@ -25,20 +27,7 @@ fn text(v: Option<&Value>) -> String {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut n = 200u64;
-    let mut seed = 910_001u64;
-    let mut i = 0;
-    while i < args.len() {
-        match args[i].as_str() {
-            "--seed" => {
-                i += 1;
-                seed = args[i].parse()?;
-            }
-            s => n = s.parse()?,
-        }
-        i += 1;
-    }
+    let (n, seed) = common::count_and_seed(200, 910_001)?;
     let mut worker = Worker::load(0, &WorkerConfig::default())?;
     let mut models = IdModels::load(None, &RuntimeConfig::default())?;
     let synth = SynthParams::default();

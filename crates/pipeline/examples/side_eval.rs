@@ -10,6 +10,8 @@
 //! and side), and the product's rule: the photo's document type with the rectified
 //! card's side where both agree on the type (`Classification::with_side_from_card`).
 
+mod common;
+
 use hawiya_pipeline::card::{CardLocator, ID1_ASPECT};
 use hawiya_pipeline::classify::{ClassifyParams, DocClass, DocClassifier};
 use hawiya_pipeline::runtime::RuntimeConfig;
@@ -23,20 +25,7 @@ const KINDS: [(DocKind, DocClass); 4] = [
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut n = 400u64;
-    let mut seed = 930_001u64;
-    let mut i = 0;
-    while i < args.len() {
-        match args[i].as_str() {
-            "--seed" => {
-                i += 1;
-                seed = args[i].parse()?;
-            }
-            a => n = a.parse()?,
-        }
-        i += 1;
-    }
+    let (n, seed) = common::count_and_seed(400, 930_001)?;
     let rt = RuntimeConfig::default();
     let models = std::env::var_os("HAWIYA_MODELS")
         .map(std::path::PathBuf::from)

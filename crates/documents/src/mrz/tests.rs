@@ -7,6 +7,10 @@ const TD1_2: &str = "7408122F1204159UTO<<<<<<<<<<<6";
 const TD1_3: &str = "ERIKSSON<<ANNA<MARIA<<<<<<<<<<";
 const TD2_1: &str = "I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<";
 const TD2_2: &str = "D231458907UTO7408122F1204159<<<<<<<6";
+const MRV_A_1: &str = "VNUTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+const MRV_A_2: &str = "L8988901C4XXX4009078F96121096ZE184226B<<<<<<";
+const MRV_B_1: &str = "VNUTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<";
+const MRV_B_2: &str = "L8988901C4XXX4009078F9612109<<<<<<<<";
 
 fn d(y: i32, m: u32, dd: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, dd).unwrap()
@@ -110,14 +114,7 @@ fn td2_specimen() {
 #[test]
 fn visa_specimens() {
     let day = d(1995, 1, 1);
-    let a = parse_lines(
-        &[
-            "VNUTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
-            "L8988901C4XXX4009078F96121096ZE184226B<<<<<<",
-        ],
-        day,
-    )
-    .unwrap();
+    let a = parse_lines(&[MRV_A_1, MRV_A_2], day).unwrap();
     assert_eq!(a.format, MrzFormat::Td3);
     assert_eq!(a.document_type, "VN");
     assert_eq!(a.document_number, "L8988901C");
@@ -129,26 +126,12 @@ fn visa_specimens() {
     assert!(a.checks_pass(), "{:?}", a.checks);
     assert!(a.issues.is_empty(), "{:?}", a.issues);
 
-    let b = parse_lines(
-        &[
-            "VNUTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<",
-            "L8988901C4XXX4009078F9612109<<<<<<<<",
-        ],
-        day,
-    )
-    .unwrap();
+    let b = parse_lines(&[MRV_B_1, MRV_B_2], day).unwrap();
     assert_eq!(b.format, MrzFormat::Td2);
     assert_eq!(b.checks.len(), 3);
     assert!(b.checks_pass(), "{:?}", b.checks);
     // A misread date digit is still caught by its own check digit.
-    let bad = parse_lines(
-        &[
-            "VNUTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<",
-            "L8988901C4XXX4009079F9612109<<<<<<<<",
-        ],
-        day,
-    )
-    .unwrap();
+    let bad = parse_lines(&[MRV_B_1, &corrupt(MRV_B_2, 19, '9')], day).unwrap();
     assert!(!bad.checks_pass());
 }
 

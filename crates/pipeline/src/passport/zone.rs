@@ -374,11 +374,27 @@ pub fn name_from_other(
     if changes.is_empty() {
         return None;
     }
-    let mut lines = zone.mrz.lines.clone();
-    let mut bytes = lines[line].clone().into_bytes();
-    for &i in &changes {
-        bytes[i] = theirs[i];
+    let changes: Vec<(usize, u8)> = changes.into_iter().map(|i| (i, theirs[i])).collect();
+    with_replaced(zone, line, &changes, today, params)
+}
+
+/// `zone` with characters of `line` replaced (`(column, to)`) and parsed again, the
+/// replacements recorded as model corrections; `None` if the lines no longer parse or
+/// fewer check digits hold.
+fn with_replaced(
+    zone: &Zone,
+    line: usize,
+    changes: &[(usize, u8)],
+    today: NaiveDate,
+    params: &ZoneParams,
+) -> Option<Zone> {
+    let mut bytes = zone.mrz.lines[line].clone().into_bytes();
+    let mut corrections = Vec::with_capacity(changes.len());
+    for &(i, to) in changes {
+        corrections.push((line, i, bytes[i] as char, to as char));
+        bytes[i] = to;
     }
+    let mut lines = zone.mrz.lines.clone();
     lines[line] = String::from_utf8(bytes).expect("ASCII");
     let m = parse(&lines, today, params)?;
     if valid_checks(&m) < zone.passed() {
@@ -386,11 +402,7 @@ pub fn name_from_other(
     }
     let mut out = zone.clone();
     out.mrz = m;
-    out.model_corrections.extend(
-        changes
-            .iter()
-            .map(|&i| (line, i, ours[i] as char, theirs[i] as char)),
-    );
+    out.model_corrections.extend(corrections);
     Some(out)
 }
 
@@ -406,38 +418,23 @@ pub fn name_span(format: MrzFormat) -> (usize, usize, usize) {
 /// replaced by the letter or filler the recogniser itself rated best at that character,
 /// if it rated any at all. No check digit covers names, so the field's type and the
 /// recogniser's own runner-up are the only evidence; a digit with no such runner-up stays.
-fn letters_for_digits_in_name(zone: &mut Zone, today: NaiveDate, params: &ZoneParams) {
+fn letters_for_digits_in_name(zone: &Zone, today: NaiveDate, params: &ZoneParams) -> Option<Zone> {
     let (line, start, end) = name_span(zone.mrz.format);
-    let Some(text) = zone.mrz.lines.get(line) else {
-        return;
-    };
-    let mut bytes = text.clone().into_bytes();
-    let mut changes = Vec::new();
-    for i in start..end.min(bytes.len()) {
-        if !bytes[i].is_ascii_digit() {
-            continue;
-        }
-        let Some(read) = zone.reads.get(line).and_then(|r| r.get(i)) else {
-            continue;
-        };
-        if let Some((c, p)) = read.best_in(|c| c == b'<' || c.is_ascii_uppercase()) {
-            if p > 0.0 {
-                changes.push((line, i, bytes[i] as char, c as char));
-                bytes[i] = c;
-            }
-        }
-    }
+    let text = zone.mrz.lines.get(line)?.as_bytes();
+    let reads = zone.reads.get(line)?;
+    let changes: Vec<(usize, u8)> = (start..end.min(text.len()))
+        .filter(|&i| text[i].is_ascii_digit())
+        .filter_map(|i| {
+            let (c, p) = reads
+                .get(i)?
+                .best_in(|c| c == b'<' || c.is_ascii_uppercase())?;
+            (p > 0.0).then_some((i, c))
+        })
+        .collect();
     if changes.is_empty() {
-        return;
+        return None;
     }
-    let mut lines = zone.mrz.lines.clone();
-    lines[line] = String::from_utf8(bytes).expect("ASCII");
-    if let Some(m) = parse(&lines, today, params) {
-        if valid_checks(&m) >= valid_checks(&zone.mrz) {
-            zone.mrz = m;
-            zone.model_corrections.extend(changes);
-        }
-    }
+    with_replaced(zone, line, &changes, today, params)
 }
 
 /// Fits `lines` (top to bottom) to each format of their count, parses every fitting
@@ -506,8 +503,7 @@ pub fn assemble(lines: &[LineRead], today: NaiveDate, params: &ZoneParams) -> Op
         zone.mrz = m;
         zone.model_corrections = applied;
     }
-    letters_for_digits_in_name(&mut zone, today, params);
-    Some(zone)
+    Some(letters_for_digits_in_name(&zone, today, params).unwrap_or(zone))
 }
 
 #[cfg(test)]
