@@ -19,6 +19,7 @@ pub mod codes;
 pub mod cross;
 pub mod dates;
 pub mod digits;
+pub mod districts;
 pub mod fuzzy;
 pub mod governorates;
 pub mod id_number;

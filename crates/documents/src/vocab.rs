@@ -517,6 +517,80 @@ impl Default for ClosestWordParams {
     }
 }
 
+/// The words that name a way in an Egyptian address, right after the house number
+/// (`١٢ ش التحرير`): `ش` is short for `شارع`.
+pub const STREET_TYPES: &[&str] = &[
+    "شارع",
+    "ش",
+    "طريق",
+    "ميدان",
+    "حارة",
+    "عطفة",
+    "درب",
+    "كورنيش",
+    "ممر",
+];
+
+/// A misread street type (`شارم`, `شاع`, `اش`) as printed: one edit from a word of
+/// [`STREET_TYPES`] of three letters or more, or `ش` with a stray stroke before it.
+pub fn snap_street_type(word: &str) -> Option<&'static str> {
+    if let Some(&exact) = STREET_TYPES.iter().find(|t| **t == word) {
+        return Some(exact);
+    }
+    if matches!(word, "اش" | "نش" | "ىش") {
+        return Some("ش");
+    }
+    let long: Vec<&'static str> = STREET_TYPES
+        .iter()
+        .copied()
+        .filter(|t| t.chars().count() >= 4)
+        .collect();
+    if word.chars().count() < 3 {
+        return None;
+    }
+    closest_word(word, &long, 1)
+}
+
+/// Words that recur in Egyptian addresses between the street and the district (`عزبة
+/// النخل`, `الحي الثالث`, `المجاورة الثانية`): the kinds of area and the ordinals that
+/// number them.
+pub const ADDRESS_WORDS: &[&str] = &[
+    "عزبة",
+    "الحي",
+    "المنطقة",
+    "المجاورة",
+    "المساكن",
+    "مساكن",
+    "الإسكان",
+    "الشعبية",
+    "الأولى",
+    "الثانية",
+    "الثالثة",
+    "الرابعة",
+    "الخامسة",
+    "السادسة",
+    "السابعة",
+    // Not `الأول`: one letter from `الأمل`, a common street name.
+    "الثاني",
+    "الثالث",
+    "الرابع",
+    "الخامس",
+    "السادس",
+    "السابع",
+    "الثامن",
+    "التاسع",
+    "العاشر",
+];
+
+/// An address word misread by one letter (`عزية`, `المي`), as printed: four letters or
+/// more, one edit from one word of [`ADDRESS_WORDS`] and no other.
+pub fn snap_address_word(word: &str) -> Option<&'static str> {
+    if word.chars().count() < 4 {
+        return None;
+    }
+    closest_word(word, ADDRESS_WORDS, 1)
+}
+
 /// The word of `list` closest to `input` (edit distance on
 /// [`normalize_for_matching`] keys), if within `max_distance`; `None` when nothing is
 /// that close or two different words tie.
@@ -602,6 +676,26 @@ mod tests {
         assert_eq!(gender_from_word("مسلم"), None);
         assert_eq!(Gender::Female.code(), "F");
         assert_eq!(serde_json::to_string(&Gender::Male).unwrap(), "\"M\"");
+    }
+
+    #[test]
+    fn street_types_are_snapped() {
+        assert_eq!(snap_street_type("شارم"), Some("شارع"));
+        assert_eq!(snap_street_type("شاع"), Some("شارع"));
+        assert_eq!(snap_street_type("اش"), Some("ش"));
+        assert_eq!(snap_street_type("ش"), Some("ش"));
+        // A street name is no street type.
+        assert_eq!(snap_street_type("الهرم"), None);
+        assert_eq!(snap_street_type("شبرا"), None);
+    }
+
+    #[test]
+    fn address_words_are_snapped() {
+        assert_eq!(snap_address_word("عزية"), Some("عزبة"));
+        assert_eq!(snap_address_word("المي"), Some("الحي"));
+        // `الثالثك` is as near `الثالث` as `الثالثة`: left alone.
+        assert_eq!(snap_address_word("الثالثك"), None);
+        assert_eq!(snap_address_word("النخل"), None);
     }
 
     #[test]

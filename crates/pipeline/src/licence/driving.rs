@@ -213,7 +213,7 @@ pub(crate) fn read_card_scored(
         let region = c.units[u].region;
         c.push(&mut out, field, json!(value), conf, Some(&region));
     }
-    match c.labelled(LABELS, "Address") {
+    match c.address_unit(LABELS, "Address") {
         Some(u) => {
             let (text, conf, region) = c.address_value(u)?;
             c.push(&mut out, "Address", json!(text), conf, Some(&region));
@@ -247,8 +247,7 @@ pub(crate) fn read_card_scored(
             .map(|(i, _)| i);
         match unit {
             Some(i) => {
-                let (read, conf) = c.voted_line(i, arabic_words)?;
-                let u = c.units[i].clone();
+                let (read, conf, region) = c.voted_whole_line(i, arabic_words)?;
                 let mut text = traffic_line(&read, head);
                 if field == "TrafficUnit1" {
                     // The unit is named after the district, also read in the address.
@@ -263,7 +262,7 @@ pub(crate) fn read_card_scored(
                         text = format!("{head} مرور {}", g.arabic);
                     }
                 }
-                c.push(&mut out, field, json!(text), conf, Some(&u.region));
+                c.push(&mut out, field, json!(text), conf, Some(&region));
             }
             None => out.push(field, Value::Null).confidence = Some(0.0),
         }
@@ -294,6 +293,10 @@ mod tests {
     #[test]
     fn traffic_lines_keep_the_place() {
         assert_eq!(traffic_line("وحده مرور سفاجا", "وحدة"), "وحدة مرور سفاجا");
+        assert_eq!(
+            traffic_line("وحدة مرور وحده مرور الشيخ زويد", "وحدة"),
+            "وحدة مرور الشيخ زويد"
+        );
         assert!(starts_with_word("ادارة مرور البحر الأحمر", "إدارة"));
         assert!(!starts_with_word("السيد عاطف", "وحدة"));
     }

@@ -449,6 +449,48 @@ impl<'a> LicenceCard<'a> {
             .map(|(i, _)| i)
     }
 
+    /// The unit of the address: its label's, else (the label misread past matching,
+    /// `السوان` for `العنوان`) the unlabelled group that reads like an address: at the
+    /// right edge where the labels stand, three words or more, ending with a
+    /// governorate, no traffic unit line. The group is then taken as labelled (its first
+    /// word the label's).
+    pub fn address_unit(&mut self, labels: &[Label], field: &str) -> Option<usize> {
+        if let Some(u) = self.labelled(labels, field) {
+            return Some(u);
+        }
+        let index = labels.iter().position(|l| l.field == field)?;
+        let right = self
+            .units
+            .iter()
+            .filter(|u| u.label.is_some())
+            .map(|u| u.region.x1)
+            .fold(f32::MIN, f32::max);
+        let tolerance = ADDRESS_RIGHT_EDGE * self.r.card.width();
+        let found = self
+            .units
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| {
+                u.label.is_none()
+                    && (u.region.x1 - right).abs() <= tolerance
+                    && u.text.split_whitespace().count() >= 3
+                    && !["وحدة", "إدارة", "مرور"]
+                        .iter()
+                        .any(|w| starts_with_word(&u.text, w))
+                    && ends_with_governorate(&u.text)
+            })
+            .max_by_key(|(_, u)| u.text.split_whitespace().count())
+            .map(|(i, _)| i)?;
+        self.units[found].label = Some(LabelHit {
+            index,
+            start: 0,
+            consumed: 1,
+            distance: usize::MAX,
+            leading: true,
+        });
+        Some(found)
+    }
+
     /// The unit with the unlabelled groups left of it on its line (a value the ink
     /// search split from its label), chained while the gaps stay under 2.5 heights.
     pub fn value_region(&self, unit: usize) -> CardBox {
@@ -598,6 +640,34 @@ impl<'a> LicenceCard<'a> {
         clean: impl Fn(&str) -> String,
     ) -> Result<(String, f32)> {
         self.voted_line_with(unit, clean, None)
+    }
+
+    /// An unlabelled line read through the voted views as far left as its ink goes
+    /// (gaps under [`LINE_INK_GAP`] heights): the group the scan found can stop short of
+    /// the line's end (a faint word, a box cut by the detector: `وحدة مرور` without its
+    /// place). Returns the read and the region read.
+    pub fn voted_whole_line(
+        &mut self,
+        unit: usize,
+        clean: impl Fn(&str) -> String,
+    ) -> Result<(String, f32, CardBox)> {
+        let u = self.units[unit].region;
+        let band = CardBox {
+            x0: LINE_MARGIN * self.r.card.width(),
+            ..u
+        };
+        let whole = ink_segments(&self.r.card.image, &band, LINE_INK_GAP)
+            .into_iter()
+            .filter(|s| s.x1 >= u.x0 && s.x0 <= u.x1)
+            .map(|s| s.x0)
+            .fold(u.x0, f32::min);
+        if whole >= u.x0 - 0.5 * u.height() {
+            let (text, conf) = self.voted_line(unit, clean)?;
+            return Ok((text, conf, u));
+        }
+        let region = CardBox { x0: whole, ..u };
+        let read = self.r.voted(&region, clean, None, None)?;
+        Ok((read.text, read.confidence, region))
     }
 
     /// An unlabelled line of names: [`LicenceCard::voted_line`] with the name
@@ -888,7 +958,19 @@ impl<'a> LicenceCard<'a> {
     pub fn address_value(&mut self, unit: usize) -> Result<(String, f32, CardBox)> {
         use crate::national_id::front::{address_after_number, clean_address, house_number};
         let u = self.units[unit].clone();
-        let region = self.value_region(unit);
+        let mut region = self.value_region(unit);
+        // The end of the address (`district - governorate`) split off by a faint stretch
+        // the ink search did not see: joined across any gap.
+        let tail = self
+            .units
+            .iter()
+            .filter(|o| o.label.is_none() && o.same_line(&region) && o.region.x1 <= region.x0)
+            .filter(|o| ends_with_governorate(&o.text))
+            .max_by(|a, b| a.region.x1.total_cmp(&b.region.x1))
+            .map(|o| o.region);
+        if let Some(tail) = tail {
+            region = region.union(&tail);
+        }
         let w = self.r.card.width();
         let pieces = ink_segments(&self.r.card.image, &region.grown(4.0, 2.0), 0.15);
         let ink_h = pieces.first().map_or(1.0, |p| p.height());
@@ -910,7 +992,19 @@ impl<'a> LicenceCard<'a> {
         for (_, x1) in cuts {
             let value = CardBox { x1, ..region };
             if let Some(n) = house_number(&mut self.r, &value)? {
-                if best.as_ref().is_none_or(|b| n.1 > b.1 .1) {
+                // A cut left of the number reads a piece of the street word as a short
+                // number, surely enough at times: of the sure reads, the one nearest the
+                // label; else the surest.
+                let better = |b: &(String, f32, CardBox)| match (
+                    n.1 >= ADDRESS_NUMBER_SURE,
+                    b.1 >= ADDRESS_NUMBER_SURE,
+                ) {
+                    (true, true) => n.2.x1 > b.2.x1,
+                    (true, false) => true,
+                    (false, true) => false,
+                    (false, false) => n.1 > b.1,
+                };
+                if best.as_ref().is_none_or(|b| better(&b.1)) {
                     best = Some((value, n));
                 }
             }
@@ -1016,6 +1110,22 @@ const KNOWN_LABEL_TOLERANCE: f32 = 0.5;
 /// cards 0.4-0.6 there, 0.2-0.35 between the digits and letters near it.
 const ADDRESS_LABEL_GAP: f32 = 0.3;
 
+/// A house number read at least this surely counts as a number when two cuts of the
+/// address line are compared.
+const ADDRESS_NUMBER_SURE: f32 = 0.8;
+
+/// An address group whose label was not recognised stands with its right end this far
+/// (share of the card's width) at most from the labels' right edge.
+const ADDRESS_RIGHT_EDGE: f32 = 0.05;
+
+/// A line goes on past its group while the ink gaps are under this many ink heights
+/// ([`LicenceCard::voted_whole_line`]): word spaces are under one; the driving licence's
+/// two traffic unit lines, on one row, stand about ten apart.
+const LINE_INK_GAP: f32 = 2.0;
+
+/// Share of the card's width at its left and right edges that holds no text.
+const LINE_MARGIN: f32 = 0.02;
+
 /// Width of the address label `العنوان` as a share of the card's width: 0.047-0.099 on
 /// the synthetic cards of seed 11 (fonts vary), with a margin.
 const ADDRESS_LABEL_WIDTH: (f32, f32) = (0.035, 0.125);
@@ -1027,9 +1137,23 @@ pub(crate) fn snap_governorate(address: &str) -> String {
         return address.to_string();
     };
     match hawiya_documents::governorates::closest_arabic_name(last.trim(), 2) {
-        Some(g) => format!("{head} - {}", g.arabic),
+        // The city before the governorate is one of its districts when a letter or two
+        // off one (`اللحارجة`).
+        Some(g) => format!(
+            "{} - {}",
+            hawiya_documents::districts::snap_trailing(head, g.code),
+            g.arabic
+        ),
         None => address.to_string(),
     }
+}
+
+/// Ends with a governorate's name (one edit allowed), as an address does.
+pub(crate) fn ends_with_governorate(text: &str) -> bool {
+    use hawiya_documents::governorates;
+    let last = text.rsplit('-').next().unwrap_or(text).trim();
+    governorates::find_in_address(text).is_some()
+        || governorates::closest_arabic_name(last, 1).is_some()
 }
 
 /// Starts with `word` (one edit allowed), e.g. `وحدة` of the traffic unit line.
@@ -1046,10 +1170,17 @@ pub(crate) fn starts_with_word(text: &str, word: &str) -> bool {
 /// first two words written as printed.
 pub(crate) fn traffic_line(text: &str, head: &str) -> String {
     let words: Vec<&str> = text.split_whitespace().collect();
+    // The head words, even twice (the detector's box and a wider view of the line
+    // both read into one text: `وحدة مرور وحدة مرور X`).
     let rest: Vec<&str> = words
         .iter()
         .skip(1)
-        .skip_while(|w| levenshtein(&normalize_for_matching(w), "مرور") <= 1)
+        .skip_while(|w| {
+            let key = normalize_for_matching(w);
+            [head, "مرور"]
+                .iter()
+                .any(|h| levenshtein(&key, &normalize_for_matching(h)) <= 1)
+        })
         .copied()
         .collect();
     format!("{head} مرور {}", rest.join(" ")).trim().to_string()

@@ -145,7 +145,7 @@ pub(crate) fn read_card_scored(
         let region = c.units[u].region;
         c.push(&mut out, field, json!(value), conf, Some(&region));
     }
-    match c.labelled(LABELS, "address") {
+    match c.address_unit(LABELS, "address") {
         Some(u) => {
             let (text, conf, region) = c.address_value(u)?;
             c.push(&mut out, "address", json!(text), conf, Some(&region));
@@ -171,18 +171,27 @@ pub(crate) fn read_card_scored(
         .units
         .iter()
         .enumerate()
-        .filter(|(_, u)| u.label.is_none() && super::starts_with_word(&u.text, "وحدة"))
+        // `وحدة` first, or lost and `مرور` first.
+        .filter(|(_, u)| {
+            u.label.is_none()
+                && (super::starts_with_word(&u.text, "وحدة")
+                    || super::starts_with_word(&u.text, "مرور"))
+        })
         .max_by(|a, b| a.1.region.cy().total_cmp(&b.1.region.cy()))
         .map(|(i, _)| i);
     match unit {
         Some(i) => {
-            let (read, conf) = c.voted_line(i, arabic_words)?;
-            let u = c.units[i].clone();
+            let (read, conf, region) = c.voted_whole_line(i, arabic_words)?;
+            let read = if super::starts_with_word(&read, "مرور") {
+                format!("وحدة {read}")
+            } else {
+                read
+            };
             let mut text = super::traffic_line(&read, "وحدة");
             if let Some(address) = out.get_str("address") {
                 text = super::prefer_words_from(&text, address, 2);
             }
-            c.push(&mut out, "traffic_unit", json!(text), conf, Some(&u.region));
+            c.push(&mut out, "traffic_unit", json!(text), conf, Some(&region));
         }
         None => out.push("traffic_unit", Value::Null).confidence = Some(0.0),
     }

@@ -8,7 +8,7 @@
 
 use hawiya_documents::arabic::is_arabic_letter;
 use hawiya_documents::id_number;
-use hawiya_documents::{governorates, translit, Code, FieldIssue};
+use hawiya_documents::{districts, governorates, translit, Code, FieldIssue};
 use image::RgbImage;
 use serde_json::{json, Value};
 
@@ -412,13 +412,24 @@ pub(crate) fn house_number(
         if !plausible(&d) || d.confidence <= 0.4 {
             continue;
         }
-        let better = match &best {
+        // A piece wider than a digit is a word (`ش`, `شارع`), which the recogniser can
+        // still take for a digit fairly surely; two digits run together are as wide, and
+        // are taken only when read very surely.
+        let digit_wide = first.width() <= NUMBER_PIECE_WIDTH * first.height();
+        let better = match &mut best {
             None => true,
-            // One more piece that adds nothing to the read is not the number's.
-            Some(b) if b.0 == d.text => false,
+            // One more piece that adds nothing to the read is not the number's, but
+            // tells how sure the read is (a tight box can lower the confidence).
+            Some(b) if b.0 == d.text => {
+                b.1 = b.1.max(d.confidence);
+                false
+            }
             // A digit more, read surely (a thin `١` apart from the rest lowers the
             // confidence of the read without it, a piece of `ش` that of the read with it).
-            Some(b) if d.text.len() > b.0.len() => d.confidence >= NUMBER_EXTEND_CONFIDENCE,
+            Some(b) if d.text.len() > b.0.len() => {
+                d.confidence >= NUMBER_EXTEND_CONFIDENCE
+                    && (digit_wide || d.confidence >= NUMBER_WIDE_PIECE_CONFIDENCE)
+            }
             Some(b) => d.confidence > b.1,
         };
         if better {
@@ -440,11 +451,26 @@ pub(crate) fn address_after_number(
         ..*region
     };
     let read = r.arabic_voted_within(&rest, clean_address, Some(number_box.x0 - 1.0))?;
-    // Digits Tesseract still found at the start are the number's, already read.
-    let words: Vec<&str> = read
+    // Digits Tesseract still found at the start are the number's, already read, and so
+    // is a lone `ا` or `ه` there (a stroke of `١` or `٥` left beside the number's box).
+    let mut words: Vec<&str> = read
         .text
         .split(' ')
         .skip_while(|w| w.chars().all(|c| c.is_ascii_digit()))
+        .collect();
+    if words.len() > 1 && matches!(words[0], "ا" | "ه") {
+        words.remove(0);
+    }
+    if let Some(first) = words.first_mut() {
+        *first = first.trim_start_matches(|c: char| c.is_ascii_digit());
+        // The way's type (`ش`, `شارع`) comes first; a misread one is written as printed.
+        if let Some(street) = hawiya_documents::vocab::snap_street_type(first) {
+            *first = street;
+        }
+    }
+    let words: Vec<&str> = words
+        .into_iter()
+        .map(|w| hawiya_documents::vocab::snap_address_word(w).unwrap_or(w))
         .collect();
     let text = format!("{number} {}", words.join(" "));
     Ok((text.trim().to_string(), read.confidence.min(confidence)))
@@ -453,6 +479,14 @@ pub(crate) fn address_after_number(
 /// A read of more pieces with more digits replaces the number read so far when at least
 /// this sure.
 const NUMBER_EXTEND_CONFIDENCE: f32 = 0.8;
+
+/// Widest a piece of one digit stands, in heights of its ink band: Arabic-Indic digits
+/// measure up to about 0.75, `ش` about 0.85-1.0 and `شارع` 1.5-2 (synthetic licences
+/// and fronts).
+const NUMBER_PIECE_WIDTH: f32 = 0.8;
+
+/// How sure a read must be to take a piece wider than [`NUMBER_PIECE_WIDTH`] as digits.
+const NUMBER_WIDE_PIECE_CONFIDENCE: f32 = 0.99;
 
 /// Gap (in ink heights) at which an address line is cut into pieces when looking for
 /// its house number. 0.15: between two Arabic-Indic digits there is about 0.2.
@@ -493,7 +527,11 @@ fn read_address_2(
             .and_then(|p| governorates::closest_arabic_name(p, 2))
     });
     let (district, city) = match (parts.len(), gov) {
-        (n, Some(g)) if n >= 2 => (Some(parts[..n - 1].join(" - ")), Some(g.arabic.to_string())),
+        (n, Some(g)) if n >= 2 => {
+            // The district is one of the governorate's when a letter or two off one.
+            let district = districts::snap_trailing(&parts[..n - 1].join(" - "), g.code);
+            (Some(district), Some(g.arabic.to_string()))
+        }
         (1, Some(g)) => (None, Some(g.arabic.to_string())),
         (n, None) if n >= 2 => (
             Some(parts[..n - 1].join(" - ")),
