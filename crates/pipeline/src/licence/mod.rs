@@ -599,10 +599,16 @@ impl<'a> LicenceCard<'a> {
         let u = self.units[unit].clone();
         let accept = self.params.id.tesseract_accept;
         let own = u.value_text();
-        if !own.trim().is_empty() {
-            let text = clean(&own);
-            if sure_read(&text, u.confidence, accept, known) {
-                return Ok((text, u.confidence));
+        let mut region = self.value_region(unit);
+        let groups_left = region.x0 < u.region.x0 - 1.0;
+        // The value in the label's own group (Tesseract's scan can also have dropped it
+        // there: `الجنسية` alone, with `مصري` in the box).
+        if !own.trim().is_empty() || !groups_left {
+            if !own.trim().is_empty() {
+                let text = clean(&own);
+                if sure_read(&text, u.confidence, accept, known) {
+                    return Ok((text, u.confidence));
+                }
             }
             // The views read the label too: each view's read is taken only when its label
             // is found in it (within half its letters), and only its other words vote.
@@ -616,14 +622,19 @@ impl<'a> LicenceCard<'a> {
                 None,
                 known,
             )?;
-            if read.text.is_empty() {
+            if !read.text.is_empty() {
+                return Ok((read.text, read.confidence));
+            }
+            if !own.trim().is_empty() {
                 return Ok((clean(&own), u.confidence));
             }
-            return Ok((read.text, read.confidence));
-        }
-        let region = self.value_region(unit);
-        if region.x0 >= u.region.x0 - 1.0 {
-            return Ok((String::new(), 0.0));
+            // No group left of the label: a value too faint for the ink rows may still
+            // be there.
+            let start = self.ink_start(&u.region);
+            if start >= u.region.x0 - 0.5 * u.region.height() {
+                return Ok((String::new(), 0.0));
+            }
+            region.x0 = start;
         }
         let left = CardBox {
             x1: u.region.x0 - 1.0,
@@ -642,6 +653,20 @@ impl<'a> LicenceCard<'a> {
         self.voted_line_with(unit, clean, None)
     }
 
+    /// Where the ink of `region`'s line begins on the left: the line goes on past the
+    /// region while the ink gaps stay under [`LINE_INK_GAP`] heights.
+    fn ink_start(&self, region: &CardBox) -> f32 {
+        let band = CardBox {
+            x0: LINE_MARGIN * self.r.card.width(),
+            ..*region
+        };
+        ink_segments(&self.r.card.image, &band, LINE_INK_GAP)
+            .into_iter()
+            .filter(|s| s.x1 >= region.x0 && s.x0 <= region.x1)
+            .map(|s| s.x0)
+            .fold(region.x0, f32::min)
+    }
+
     /// An unlabelled line read through the voted views as far left as its ink goes
     /// (gaps under [`LINE_INK_GAP`] heights): the group the scan found can stop short of
     /// the line's end (a faint word, a box cut by the detector: `وحدة مرور` without its
@@ -652,15 +677,7 @@ impl<'a> LicenceCard<'a> {
         clean: impl Fn(&str) -> String,
     ) -> Result<(String, f32, CardBox)> {
         let u = self.units[unit].region;
-        let band = CardBox {
-            x0: LINE_MARGIN * self.r.card.width(),
-            ..u
-        };
-        let whole = ink_segments(&self.r.card.image, &band, LINE_INK_GAP)
-            .into_iter()
-            .filter(|s| s.x1 >= u.x0 && s.x0 <= u.x1)
-            .map(|s| s.x0)
-            .fold(u.x0, f32::min);
+        let whole = self.ink_start(&u);
         if whole >= u.x0 - 0.5 * u.height() {
             let (text, conf) = self.voted_line(unit, clean)?;
             return Ok((text, conf, u));
@@ -744,6 +761,27 @@ impl<'a> LicenceCard<'a> {
         }
         letters.reverse();
         Ok(letters)
+    }
+
+    /// The plate letters between the number (ending at `after`) and the label, read as
+    /// one line through the voted views: the crop from the number to the first piece as
+    /// wide as a word (the label's `رقم`). In reading order.
+    pub fn plate_letters_line(&mut self, unit: usize, after: f32) -> Result<Vec<char>> {
+        let region = self.value_region(unit);
+        let segs = ink_segments(&self.r.card.image, &region.grown(4.0, 2.0), 0.3);
+        let letters: Vec<CardBox> = segs
+            .into_iter()
+            .filter(|s| s.x0 > after - 1.0)
+            .take_while(|s| s.width() <= 1.6 * region.height())
+            .collect();
+        let (Some(first), Some(last)) = (letters.first(), letters.last()) else {
+            return Ok(Vec::new());
+        };
+        let crop = first.union(last);
+        let read = self
+            .r
+            .arabic_voted_within(&crop, arabic_words, Some(crop.x1 + 1.0))?;
+        Ok(vehicle_front::plate_letters(&read.text))
     }
 
     /// True when the ink left of the label holds one more Arabic-Indic zero (a small dot)
@@ -881,6 +919,72 @@ impl<'a> LicenceCard<'a> {
             }
         }
         Ok(best)
+    }
+
+    /// The digits of a plate number (three or four, documents.md), left of its letters.
+    ///
+    /// The digits stand closer together than the letters after them: the ink is cut
+    /// into pieces at word gaps ([`PLATE_NUMBER_GAP`]) and read from the left, one more
+    /// piece at a time, until a sure read of three or four digits; the tightest such
+    /// crop wins, since in a wider one the letters change the digits (`٣٨٥ ج` read
+    /// `285`). A three-digit read takes one more piece only when that reads as a fourth
+    /// digit and not as a plate letter. Without such a read, [`Self::number_prefix`], else
+    /// the tightest unsure read of three or four digits.
+    pub fn plate_digits(&mut self, unit: usize) -> Result<Option<(String, f32, CardBox)>> {
+        let region = self.value_region(unit);
+        let segs = ink_segments(
+            &self.r.card.image,
+            &region.grown(4.0, 2.0),
+            self.params.value_gap,
+        );
+        let ink_h = segs.first().map_or(1.0, |s| s.height());
+        let mut pieces: Vec<CardBox> = Vec::new();
+        for seg in segs {
+            match pieces.last_mut() {
+                Some(last) if seg.x0 - last.x1 < PLATE_NUMBER_GAP * ink_h => {
+                    *last = last.union(&seg)
+                }
+                _ => pieces.push(seg),
+            }
+        }
+        let digits_only = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+        let mut best: Option<(String, f32, CardBox)> = None;
+        let mut unsure: Option<(String, f32, CardBox)> = None;
+        // The last piece is the label's.
+        for k in 1..pieces.len().min(6) {
+            let cut = pieces[0].union(&pieces[k - 1]);
+            let Some((read, cut)) = self.r.digits(&cut, |d| digits_only(&d.text))? else {
+                continue;
+            };
+            let sure = digits_only(&read.text) && read.char_confidences.iter().all(|&c| c > 0.8);
+            match &best {
+                None if sure && (3..=4).contains(&read.text.len()) => {
+                    best = Some((read.text, read.confidence, cut));
+                }
+                None if read.text.len() > 4 => break,
+                None => {
+                    if unsure.is_none() && (3..=4).contains(&read.text.len()) {
+                        unsure = Some((read.text, read.confidence, cut));
+                    }
+                }
+                Some(b) => {
+                    let fourth = sure
+                        && b.0.len() == 3
+                        && read.text.len() == 4
+                        && read.text.starts_with(&b.0);
+                    if fourth && self.plate_letter_at(&pieces[k - 1])?.is_none() {
+                        best = Some((read.text, read.confidence, cut));
+                    }
+                    break;
+                }
+            }
+        }
+        match best {
+            Some(b) => Ok(Some(b)),
+            // No sure read: the number's, else the tightest three or four digits read,
+            // with their low confidence.
+            None => Ok(self.number_prefix(unit, 1, 4)?.or(unsure)),
+        }
     }
 
     /// The 14-digit national ID left of the label of `unit` (the ID card's retries and
@@ -1125,6 +1229,10 @@ const LINE_INK_GAP: f32 = 2.0;
 
 /// Share of the card's width at its left and right edges that holds no text.
 const LINE_MARGIN: f32 = 0.02;
+
+/// Gap (in ink heights) between a plate number's digits and the letter after it: 0.3-0.4
+/// on the synthetic licences, where the digits stand 0.15 or less apart.
+const PLATE_NUMBER_GAP: f32 = 0.25;
 
 /// Width of the address label `العنوان` as a share of the card's width: 0.047-0.099 on
 /// the synthetic cards of seed 11 (fonts vary), with a margin.

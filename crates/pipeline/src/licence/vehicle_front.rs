@@ -53,7 +53,7 @@ pub const LABELS: &[Label] = &[
 ];
 
 /// The plate letters among the words after the label, in reading order.
-fn plate_letters(text: &str) -> Vec<char> {
+pub(crate) fn plate_letters(text: &str) -> Vec<char> {
     let mut letters = Vec::new();
     for token in text.split_whitespace() {
         let mapped: Option<Vec<char>> = token.chars().map(plate_letter).collect();
@@ -86,12 +86,18 @@ pub(crate) fn read_card_scored(
     // leftmost ink, the digits being printed after the letters).
     match c.labelled(LABELS, "license_number") {
         Some(u) => {
-            let digits = c.number_prefix(u, 1, 4)?;
+            let digits = c.plate_digits(u)?;
             let mut letters = plate_letters(&c.units[u].value_text());
             if let Some((_, _, region)) = &digits {
                 let alone = c.plate_letters_after(u, region.x1)?;
                 if alone.len() >= 2 && alone.len() >= letters.len() {
                     letters = alone;
+                }
+                // Each letter read alone loses the small ones (`ه`); the line read of
+                // the letters' crop keeps them: the read with more letters wins.
+                let line = c.plate_letters_line(u, region.x1)?;
+                if line.len() > letters.len() {
+                    letters = line;
                 }
             }
             let text = match &digits {
