@@ -532,12 +532,15 @@ pub const STREET_TYPES: &[&str] = &[
 ];
 
 /// A misread street type (`شارم`, `شاع`, `اش`) as printed: one edit from a word of
-/// [`STREET_TYPES`] of three letters or more, or `ش` with a stray stroke before it.
+/// [`STREET_TYPES`] of three letters or more, or `ش` with a stray mark before it (two
+/// letters ending in `ش`: no address word right after the house number looks so).
 pub fn snap_street_type(word: &str) -> Option<&'static str> {
     if let Some(&exact) = STREET_TYPES.iter().find(|t| **t == word) {
         return Some(exact);
     }
-    if matches!(word, "اش" | "نش" | "ىش") {
+    // `ش` with a stray stroke or dot joined before it.
+    let mut chars = word.chars();
+    if let (Some(_), Some('ش'), None) = (chars.next(), chars.next(), chars.next()) {
         return Some("ش");
     }
     let long: Vec<&'static str> = STREET_TYPES

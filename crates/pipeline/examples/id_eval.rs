@@ -59,7 +59,14 @@ fn main() {
         let mut by_level: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
         let (mut invalid, mut flagged, mut valid, mut wrongly, mut no_card) = (0, 0, 0, 0, 0);
         let mut times = Vec::new();
+        // `ID_EVAL_ONLY=19,40`: those cards alone (to look at their failures).
+        let only: Option<Vec<u64>> = std::env::var("ID_EVAL_ONLY")
+            .ok()
+            .map(|v| v.split(',').filter_map(|i| i.trim().parse().ok()).collect());
         for index in 0..count {
+            if only.as_ref().is_some_and(|o| !o.contains(&index)) {
+                continue;
+            }
             let level = levels[(index % 3) as usize];
             let sp = SynthParams {
                 seed,

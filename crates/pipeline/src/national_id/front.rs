@@ -430,7 +430,12 @@ pub(crate) fn house_number(
                 d.confidence >= NUMBER_EXTEND_CONFIDENCE
                     && (digit_wide || d.confidence >= NUMBER_WIDE_PIECE_CONFIDENCE)
             }
-            Some(b) => d.confidence > b.1,
+            // Fewer digits with more ink: the street word merged with the number (`٤٢
+            // شارع` read `2`); only an unsure read gives way.
+            Some(b) if d.text.len() < b.0.len() => {
+                b.1 < NUMBER_EXTEND_CONFIDENCE && d.confidence > b.1
+            }
+            Some(b) => digit_wide && d.confidence > b.1,
         };
         if better {
             best = Some((d.text, d.confidence, number_box));
@@ -461,16 +466,51 @@ pub(crate) fn address_after_number(
     if words.len() > 1 && matches!(words[0], "ا" | "ه") {
         words.remove(0);
     }
-    if let Some(first) = words.first_mut() {
-        *first = first.trim_start_matches(|c: char| c.is_ascii_digit());
+    for w in words.iter_mut().take(2) {
+        *w = w.trim_start_matches(|c: char| c.is_ascii_digit());
         // The way's type (`ش`, `شارع`) comes first; a misread one is written as printed.
-        if let Some(street) = hawiya_documents::vocab::snap_street_type(first) {
-            *first = street;
+        if let Some(street) = hawiya_documents::vocab::snap_street_type(w) {
+            *w = street;
         }
     }
-    let words: Vec<&str> = words
-        .into_iter()
-        .map(|w| hawiya_documents::vocab::snap_address_word(w).unwrap_or(w))
+    // A stray mark before the way's type (`او شارع`, `لق ش`): dropped.
+    let is_street = |w: &str| hawiya_documents::vocab::STREET_TYPES.contains(&w);
+    if words.len() > 2
+        && !is_street(words[0])
+        && words[0].chars().count() <= 2
+        && is_street(words[1])
+    {
+        words.remove(0);
+    }
+    // Ink after the address's end read as a token with digits (`0ش`).
+    while words.len() > 1
+        && words.last().is_some_and(|w| {
+            w.chars().any(|c| c.is_ascii_digit()) && w.chars().any(is_arabic_letter)
+        })
+    {
+        words.pop();
+    }
+    let months = [
+        "أكتوبر",
+        "مايو",
+        "يوليو",
+        "رمضان",
+        "يناير",
+        "فبراير",
+        "مارس",
+        "أبريل",
+    ];
+    let words: Vec<&str> = (0..words.len())
+        .map(|i| {
+            let w = words[i];
+            // A lone `1` between words is the dash (`فيصل 1 المجاورة`), unless it begins
+            // a date-named place (`6 أكتوبر`).
+            let before_month = words.get(i + 1).is_some_and(|n| months.contains(n));
+            if i > 0 && w == "1" && !before_month {
+                return "-";
+            }
+            hawiya_documents::vocab::snap_address_word(w).unwrap_or(w)
+        })
         .collect();
     let text = format!("{number} {}", words.join(" "));
     Ok((text.trim().to_string(), read.confidence.min(confidence)))
