@@ -435,6 +435,88 @@ fn known_word(w: &str) -> bool {
             .any(|(_, en)| en.eq_ignore_ascii_case(w))
 }
 
+/// One Latin name word (or an `El`/`Abdel` compound) folded to compare: lower case,
+/// letters only, no spaces (`El Sayed`, `ELSAYED` and `el-sayed` alike).
+fn latin_unit_key(latin: &str) -> String {
+    normalize_latin_name(latin).replace(' ', "")
+}
+
+/// The dictionary's Arabic spellings of one Latin name word (or `El`/`Abdel` compound):
+/// every listed name whose usual spelling, or a member of its spelling family
+/// (`Samy`/`Sami`), folds to the same key; `Abdel X` as `عبد` joined to X's names.
+pub fn arabic_names_for_latin(latin: &str) -> Vec<String> {
+    let key = latin_unit_key(latin);
+    if key.is_empty() {
+        return Vec::new();
+    }
+    let same = |en: &str| {
+        word_variants(&latin_unit_key(en))
+            .iter()
+            .any(|v| latin_unit_key(v) == key)
+    };
+    let mut out: Vec<String> = names::WORDS
+        .iter()
+        .filter(|(_, en)| same(en))
+        .map(|(ar, _)| ar.to_string())
+        .collect();
+    for (ar, en) in names::ABD_SPECIAL {
+        if latin_unit_key(en) == key {
+            out.push(format!("{ABD}{ar}"));
+        }
+    }
+    if let Some(rest) = key.strip_prefix("abdel").filter(|r| r.len() >= 3) {
+        for (ar, en) in names::ABD_SECOND {
+            if word_variants(&latin_unit_key(en))
+                .iter()
+                .any(|v| latin_unit_key(v) == rest)
+            {
+                out.push(format!("{ABD}{ar}"));
+            }
+        }
+    }
+    out
+}
+
+/// An OCR reading of an Arabic name line checked against the same name printed in Latin
+/// (the driving licence prints both; Latin print reads far more surely). When both have
+/// as many words (`عبد` compounds and `El` names as one), each Arabic word is replaced by
+/// the dictionary's spelling of the Latin word in its place, if exactly one such
+/// spelling lies within [`LATIN_GUIDED_EDITS`] edits of it (or of its matching key when
+/// shorter): a misread letter, a dropped one, a missing hamza. Words the Latin line does
+/// not back are kept as read.
+pub fn arabic_name_guided_by_latin(arabic: &str, latin: &str) -> String {
+    let ar: Vec<&str> = arabic.split_whitespace().collect();
+    let units: Vec<String> = normalize_latin_name(latin)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    if ar.is_empty() || ar.len() != units.len() {
+        return arabic.to_string();
+    }
+    ar.iter()
+        .zip(&units)
+        .map(|(read, unit)| {
+            let key = normalize_for_matching(read);
+            let close: Vec<String> = arabic_names_for_latin(unit)
+                .into_iter()
+                .filter(|c| {
+                    let d = crate::fuzzy::levenshtein(&key, &normalize_for_matching(c));
+                    d <= LATIN_GUIDED_EDITS.min(c.chars().count() / 2).max(1)
+                })
+                .collect();
+            match close.as_slice() {
+                [only] => only.clone(),
+                _ => read.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Most edits between a read Arabic name word and the spelling its Latin word names
+/// ([`arabic_name_guided_by_latin`]); never more than half the name's letters.
+pub const LATIN_GUIDED_EDITS: usize = 2;
+
 /// Every Latin spelling the dictionary knows for a whole name: listed names with the
 /// members of their spelling families, and `Abdel ...` compounds. Screening uses it to
 /// tell a misspelt name (no such name) from another real name one letter away.
@@ -472,6 +554,27 @@ fn word_variants(word: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arabic_names_follow_the_latin_line() {
+        assert!(arabic_names_for_latin("SAMI").contains(&"سامي".to_string()));
+        assert!(arabic_names_for_latin("Abdel Rahman").contains(&"عبدالرحمن".to_string()));
+        assert_eq!(
+            arabic_name_guided_by_latin("هاجر لطفي راي أبوزيد", "HAGAR LOTFY RAMY ABOUZEID"),
+            "هاجر لطفي رامي أبوزيد"
+        );
+        assert_eq!(
+            arabic_name_guided_by_latin("انس توفيق", "ANAS TAWFIK"),
+            "أنس توفيق"
+        );
+        // Word counts differ: nothing is aligned, nothing changes.
+        assert_eq!(
+            arabic_name_guided_by_latin("راي أبوزيد", "RAMY"),
+            "راي أبوزيد"
+        );
+        // A read far from the Latin word's names is kept.
+        assert_eq!(arabic_name_guided_by_latin("مصطفى", "SAMY"), "مصطفى");
+    }
 
     #[test]
     fn dictionary_is_large_and_unambiguous() {

@@ -13,7 +13,7 @@ use hawiya_documents::vocab::{
     closest_term, closest_term_with, snap_job, ClosestWordParams, DRIVING_LICENCE_TYPES,
     NATIONALITIES,
 };
-use hawiya_documents::{governorates, Code, FieldIssue};
+use hawiya_documents::{governorates, translit, Code, FieldIssue};
 use serde_json::{json, Value};
 
 use super::{
@@ -104,48 +104,6 @@ pub(crate) fn read_card_scored(
         }
     }
 
-    // The Arabic name: the first unlabelled Arabic line above the number's row that is
-    // not the header.
-    let top_of_labels = c
-        .units
-        .iter()
-        .filter(|u| u.label.is_some())
-        .map(|u| u.region.y0)
-        .fold(f32::INFINITY, f32::min);
-    let name = c
-        .units
-        .iter()
-        .enumerate()
-        .filter(|(_, u)| {
-            u.label.is_none()
-                && !u.is_latin()
-                && u.region.cy() < top_of_labels
-                && !is_header(&u.text)
-                && !starts_with_word(&u.text, "وحدة")
-                && !starts_with_word(&u.text, "إدارة")
-                // A label read too poorly to be taken as one is no name either.
-                && match_label(&u.text, LABELS, 0.45).is_none()
-                && letters_only(&u.text).split_whitespace().count() >= 2
-        })
-        // The lowest such line: the header is at the top, the name just above the
-        // labelled rows (with the Latin name between).
-        .max_by(|a, b| a.1.region.cy().total_cmp(&b.1.region.cy()))
-        .map(|(i, _)| i);
-    match name {
-        Some(i) => {
-            let (text, conf) = c.voted_name_line(i, |t| names_fix(&letters_only(t)))?;
-            let region = c.units[i].region;
-            c.push(
-                &mut out,
-                "NameArabic",
-                json!(super::join_abd(&text)),
-                conf,
-                Some(&region),
-            )
-        }
-        None => out.push("NameArabic", Value::Null).confidence = Some(0.0),
-    }
-
     // Latin lines: the nationality word, and the English name (the longest other line
     // that is not the card's English title).
     let mut latin: Vec<&super::Unit> = c.units.iter().filter(|u| u.is_latin()).collect();
@@ -180,6 +138,47 @@ pub(crate) fn read_card_scored(
             c.push(&mut out, "NameEnglish", json!(text), conf, Some(&region))
         }
         None => out.push("NameEnglish", Value::Null).confidence = Some(0.0),
+    }
+
+    // The Arabic name: the first unlabelled Arabic line above the number's row that is
+    // not the header.
+    let top_of_labels = c
+        .units
+        .iter()
+        .filter(|u| u.label.is_some())
+        .map(|u| u.region.y0)
+        .fold(f32::INFINITY, f32::min);
+    let name = c
+        .units
+        .iter()
+        .enumerate()
+        .filter(|(_, u)| {
+            u.label.is_none()
+                && !u.is_latin()
+                && u.region.cy() < top_of_labels
+                && !is_header(&u.text)
+                && !starts_with_word(&u.text, "وحدة")
+                && !starts_with_word(&u.text, "إدارة")
+                // A label read too poorly to be taken as one is no name either.
+                && match_label(&u.text, LABELS, 0.45).is_none()
+                && letters_only(&u.text).split_whitespace().count() >= 2
+        })
+        // The lowest such line: the header is at the top, the name just above the
+        // labelled rows (with the Latin name between).
+        .max_by(|a, b| a.1.region.cy().total_cmp(&b.1.region.cy()))
+        .map(|(i, _)| i);
+    match name {
+        Some(i) => {
+            let (text, conf) = c.voted_name_line(i, |t| names_fix(&letters_only(t)))?;
+            let region = c.units[i].region;
+            let mut text = super::join_abd(&text);
+            // The same name in Latin print, read more surely, picks between spellings.
+            if let Some(latin) = out.get_str("NameEnglish") {
+                text = translit::arabic_name_guided_by_latin(&text, latin);
+            }
+            c.push(&mut out, "NameArabic", json!(text), conf, Some(&region))
+        }
+        None => out.push("NameArabic", Value::Null).confidence = Some(0.0),
     }
 
     // Labelled words.
