@@ -623,12 +623,23 @@ pub fn closest_term_with<'a>(
     params: &ClosestWordParams,
 ) -> Option<&'a Term> {
     let key = normalize_for_matching(input);
-    let keyed = list.iter().flat_map(|t| {
-        std::iter::once(t.arabic)
-            .chain(t.aliases.iter().copied())
-            .map(move |spelling| (t, normalize_for_matching(spelling)))
-    });
-    pick_closest(&key, keyed, params.max_distance, params.refuse_ties)
+    let spellings = || {
+        list.iter().flat_map(|t| {
+            std::iter::once(t.arabic)
+                .chain(t.aliases.iter().copied())
+                .map(move |spelling| (t, spelling))
+        })
+    };
+    let keyed = spellings().map(|(t, s)| (t, normalize_for_matching(s)));
+    let found = pick_closest(&key, keyed, params.max_distance, params.refuse_ties);
+    if found.is_some() || !params.refuse_ties {
+        return found;
+    }
+    // Folding can make two terms tie that the letters as printed tell apart (`ثالئة`:
+    // with `ئ` folded to `ي`, one edit from both `ثالثة` and `ثانية`): the tie is
+    // broken on the unfolded spellings, when they do.
+    let raw = spellings().map(|(t, s)| (t, s.to_string()));
+    pick_closest(input, raw, params.max_distance, true)
 }
 
 /// The candidate whose key is nearest `key`. Several spellings of one candidate may tie
@@ -679,6 +690,12 @@ mod tests {
         assert_eq!(gender_from_word("مسلم"), None);
         assert_eq!(Gender::Female.code(), "F");
         assert_eq!(serde_json::to_string(&Gender::Male).unwrap(), "\"M\"");
+    }
+
+    #[test]
+    fn folding_ties_are_broken_by_the_printed_letters() {
+        let t = closest_term("مهنية درجة ثالئة", DRIVING_LICENCE_TYPES, 3).unwrap();
+        assert_eq!(t.arabic, "مهنية درجة ثالثة");
     }
 
     #[test]
