@@ -219,6 +219,20 @@ pub(crate) fn match_label(text: &str, labels: &[Label], tolerance: f32) -> Optio
                     } else {
                         limit.saturating_sub(1).max(1)
                     };
+                    // A two-word label whose first word is read exactly may have its
+                    // second half misread (`سنة العينة` for `سنة الصنع`).
+                    let first_exact = words > 1
+                        && j == words
+                        && spelling
+                            .split_whitespace()
+                            .next()
+                            .map(normalize_for_matching)
+                            == Some(normalize_for_matching(tokens[start]));
+                    let limit = if first_exact {
+                        limit.max(key.chars().count() / 2)
+                    } else {
+                        limit
+                    };
                     let better = best.is_none_or(|b| d < b.distance);
                     if d <= limit && better {
                         best = Some(LabelHit {
@@ -1534,6 +1548,12 @@ mod tests {
         assert_eq!(hit.strip("١٢ ٢٠٢٤ نهاية الترخيص"), "١٢ ٢٠٢٤");
         let hit = match_label(". نهاية الترخيص ١٢", LABELS, 0.25).unwrap();
         assert_eq!(hit.strip(". نهاية الترخيص ١٢"), "١٢");
+        // The first word exact, the second badly read: still the label.
+        let back = super::vehicle_back::LABELS;
+        let hit = match_label("٧٠ ٠١ سنة العينة", back, 0.25).unwrap();
+        assert_eq!(back[hit.index].field, "model_year");
+        // Without the exact first word, as far off is no label.
+        assert!(match_label("٧٠ ٠١ سنن العينة", back, 0.25).is_none());
     }
 
     #[test]
