@@ -880,11 +880,14 @@ impl<'a> LicenceCard<'a> {
                 if accept(&read.text) {
                     // A read cut short by a tight crop also passes: the next, wider
                     // candidate is read too, and the surer of the two kept.
-                    if let Some((first, _)) = &accepted {
-                        // A longer sure read is the whole value; of two as long, the surer.
+                    if let Some((first, first_region)) = &accepted {
+                        // A longer sure read is the whole value; of two as long, the surer,
+                        // unless it is the narrower: a crop that clips the value's last
+                        // digit reads it as another, surely (`٣` cut to `٢`).
                         let longer = read.text.len() > first.text.len() && read.confidence >= 0.7;
                         let surer = read.text.len() == first.text.len()
-                            && read.confidence > first.confidence;
+                            && read.confidence > first.confidence
+                            && region.x1 >= first_region.x1 - 1.0;
                         if longer || surer {
                             return Ok(Some((read, region)));
                         }
