@@ -284,8 +284,24 @@ pub(super) const WORDS: &[(&str, &str)] = &[
     ("أندرو", "Andrew"),
     ("تريزا", "Teresa"),
     ("جاكلين", "Jacqueline"),
+    ("ماريا", "Maria"),
+    ("ماري", "Mary"),
+    ("مادونا", "Madonna"),
+    ("كاترين", "Katrin"),
+    ("فيرونيا", "Veronia"),
+    ("نوح", "Nouh"),
     // Women's first names.
     ("فاطمة", "Fatma"),
+    ("منار", "Manar"),
+    ("حسناء", "Hasnaa"),
+    ("زينات", "Zeinat"),
+    ("يارا", "Yara"),
+    ("حنين", "Haneen"),
+    ("صابرين", "Sabreen"),
+    ("عبلة", "Abla"),
+    ("لطيفة", "Latifa"),
+    ("نيرمين", "Nermeen"),
+    ("تسنيم", "Tasneem"),
     ("آية", "Aya"),
     ("شيماء", "Shaimaa"),
     ("منى", "Mona"),
@@ -497,6 +513,13 @@ pub(super) const WORDS: &[(&str, &str)] = &[
     ("الشعراوي", "El Shaarawy"),
     ("الحلواني", "El Halawany"),
     ("الفخراني", "El Fakharany"),
+    ("الشرقاوي", "El Sharkawy"),
+    ("الشامي", "El Shamy"),
+    ("التونسي", "El Tounsy"),
+    ("الأنصاري", "El Ansary"),
+    ("أبوزيد", "Abouzeid"),
+    ("زهران", "Zahran"),
+    ("مرزوق", "Marzouk"),
 ];
 
 /// The second part of `عبد ...` compounds (the names of God), rendered after `Abdel`.
@@ -552,6 +575,7 @@ pub(super) const ABD_SECOND: &[(&str, &str)] = &[
     ("الصبور", "Sabour"),
     ("الفضيل", "Fadil"),
     ("المولى", "Mawla"),
+    ("الملاك", "Malak"),
 ];
 
 /// Whole `عبد` compounds with a spelling of their own.
