@@ -453,6 +453,19 @@ pub fn snap_job(read: &str) -> Option<&'static str> {
     }
 }
 
+/// Whether `word` is a word of a job in [`JOBS`] (`صحفية`, `منزل` of `ربة منزل`),
+/// compared on matching keys: readers use it to choose between readings of a job line.
+pub fn is_job_word(word: &str) -> bool {
+    let key = normalize_for_matching(word);
+    !key.is_empty()
+        && JOBS.iter().any(|t| {
+            std::iter::once(t.arabic)
+                .chain(t.aliases.iter().copied())
+                .flat_map(str::split_whitespace)
+                .any(|w| normalize_for_matching(w) == key)
+        })
+}
+
 /// Common car models in Egypt (`sub_type` of the vehicle licence), Arabic as printed.
 pub const CAR_MODELS: &[Term] = &[
     term("كورولا", "Corolla"),
@@ -696,6 +709,13 @@ mod tests {
     fn folding_ties_are_broken_by_the_printed_letters() {
         let t = closest_term("مهنية درجة ثالئة", DRIVING_LICENCE_TYPES, 3).unwrap();
         assert_eq!(t.arabic, "مهنية درجة ثالثة");
+    }
+
+    #[test]
+    fn job_words_are_known() {
+        assert!(is_job_word("صحفية"));
+        assert!(is_job_word("منزل"));
+        assert!(!is_job_word("فية"));
     }
 
     #[test]

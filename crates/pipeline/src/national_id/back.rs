@@ -13,7 +13,7 @@ use hawiya_documents::id_number;
 use hawiya_documents::vocab::{
     self, closest_term, gender_from_word, Gender, Term, MARITAL_STATUSES, RELIGIONS,
 };
-use hawiya_documents::{Code, FieldIssue};
+use hawiya_documents::{translit, Code, FieldIssue};
 use image::RgbImage;
 use serde_json::{json, Value};
 
@@ -379,7 +379,9 @@ pub fn read_card(
         let mut parts = Vec::new();
         let mut conf = 1.0f32;
         for b in row.boxes.iter().rev() {
-            let read = r.arabic_voted(b, clean)?;
+            // Reads that are jobs or names (the husband's) win the vote between views
+            // (`فية`, read by the line views for `صحفية`).
+            let read = r.arabic_voted_names(b, clean, known_back_word)?;
             conf = conf.min(read.confidence);
             parts.push(read.text);
         }
@@ -557,6 +559,11 @@ fn reconcile_dates(
         }
         None => out.push(field, json!(iso)).confidence = Some(confidence),
     }
+}
+
+/// A word of the back's middle rows that a list knows: a job's, or a name's.
+fn known_back_word(word: &str) -> bool {
+    vocab::is_job_word(word) || translit::is_known_name_word(word)
 }
 
 /// Whether a row's ink segments stand apart as the word row's do: two to four of them,

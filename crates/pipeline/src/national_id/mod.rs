@@ -460,10 +460,19 @@ impl CardReader<'_> {
             }
             reads.push((text, read.confidence));
         }
-        let (text, confidence) = match known {
+        let (mut text, mut confidence) = match known {
             Some(k) => vote_reads_known(&reads, k, self.params.known_word_bonus),
             None => vote_reads(&reads),
         };
+        // Line views can drop the start of a short word, all alike (`فية` for `صحفية`);
+        // none adds letters. When the one-word views agree on a longer word that ends
+        // with the vote's, theirs is the word.
+        if let Some((word, conf)) = majority_read(&reads[..word_count]) {
+            if word.chars().count() > text.chars().count() && word.ends_with(&text) {
+                text = word;
+                confidence = conf;
+            }
+        }
         Ok(Read {
             text,
             confidence,
@@ -672,6 +681,20 @@ pub(crate) fn sure_read(
 /// the result, else their mean halved.
 pub fn vote_reads(reads: &[(String, f32)]) -> (String, f32) {
     vote_reads_with(reads, |_| 0.0)
+}
+
+/// The read most of `reads` agree on (more than half of them, not empty), with their
+/// mean confidence.
+fn majority_read(reads: &[(String, f32)]) -> Option<(String, f32)> {
+    reads.iter().find_map(|(t, _)| {
+        let same: Vec<f32> = reads
+            .iter()
+            .filter(|(o, _)| o == t)
+            .map(|(_, c)| *c)
+            .collect();
+        (!t.is_empty() && same.len() * 2 > reads.len())
+            .then(|| (t.clone(), same.iter().sum::<f32>() / same.len() as f32))
+    })
 }
 
 /// [`vote_reads`], where a word `known` knows gets `bonus` extra votes.
@@ -884,6 +907,20 @@ pub fn names_fix(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_majority_read_needs_more_than_half() {
+        let reads = [
+            ("صحفية".to_string(), 0.4),
+            ("صحفية".to_string(), 0.6),
+            ("فية".to_string(), 0.9),
+        ];
+        let (text, conf) = majority_read(&reads).unwrap();
+        assert_eq!(text, "صحفية");
+        assert!((conf - 0.5).abs() < 1e-6);
+        assert!(majority_read(&reads[1..]).is_none());
+        assert!(majority_read(&[]).is_none());
+    }
 
     #[test]
     fn reads_vote_word_by_word() {
