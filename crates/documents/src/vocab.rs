@@ -439,6 +439,20 @@ pub fn snap_job(read: &str) -> Option<&'static str> {
         if let Some(t) = closest_term(read, JOBS, 1) {
             return Some(t.arabic);
         }
+        // One word read in pieces (`صيد ل نية`).
+        let joined: String = read.split_whitespace().collect();
+        if joined != read {
+            if let Some(t) = closest_term(&joined, JOBS, 1) {
+                return Some(t.arabic);
+            }
+        }
+    }
+    // Long reads two letters off (`رية مزل`, `مشرصسة`): a job of six letters or more
+    // keeps enough of itself to be told from the others.
+    if letters >= 6 {
+        if let Some(t) = closest_term(read, JOBS, 2) {
+            return Some(t.arabic);
+        }
     }
     if letters < 2 {
         return None;
@@ -712,6 +726,12 @@ mod tests {
     }
 
     #[test]
+    fn jobs_read_in_pieces_or_two_letters_off_snap() {
+        assert_eq!(snap_job("صيد ل نية"), Some("صيدلانية"));
+        assert_eq!(snap_job("رية مزل"), Some("ربة منزل"));
+    }
+
+    #[test]
     fn job_words_are_known() {
         assert!(is_job_word("صحفية"));
         assert!(is_job_word("منزل"));
@@ -777,8 +797,9 @@ mod tests {
         // Ends several jobs share, and single letters, stay as read.
         assert_eq!(snap_job("ني"), None);
         assert_eq!(snap_job("ة"), None);
-        assert_eq!(snap_job("تاجرة ل"), None);
         assert_eq!(snap_job("غواص"), None);
+        // A stray letter beside a whole job: joined, one edit off.
+        assert_eq!(snap_job("تاجرة ل"), Some("تاجرة"));
     }
 
     #[test]
