@@ -778,15 +778,16 @@ impl<'a> LicenceCard<'a> {
     }
 
     /// The plate letters between the number (ending at `after`) and the label, read as
-    /// one line through the voted views: the crop from the number to the first piece as
-    /// wide as a word (the label's `رقم`). In reading order.
+    /// one line through the voted views: the crop from the number to the last piece no
+    /// wider than a letter ([`PLATE_LETTER_WIDTH`] heights; the label's `اللوحة` is
+    /// wider). In reading order.
     pub fn plate_letters_line(&mut self, unit: usize, after: f32) -> Result<Vec<char>> {
         let region = self.value_region(unit);
         let segs = ink_segments(&self.r.card.image, &region.grown(4.0, 2.0), 0.3);
         let letters: Vec<CardBox> = segs
             .into_iter()
             .filter(|s| s.x0 > after - 1.0)
-            .take_while(|s| s.width() <= 1.6 * region.height())
+            .take_while(|s| s.width() <= PLATE_LETTER_WIDTH * region.height())
             .collect();
         let (Some(first), Some(last)) = (letters.first(), letters.last()) else {
             return Ok(Vec::new());
@@ -1250,6 +1251,10 @@ const LINE_MARGIN: f32 = 0.02;
 /// Gap (in ink heights) between a plate number's digits and the letter after it: 0.3-0.4
 /// on the synthetic licences, where the digits stand 0.15 or less apart.
 const PLATE_NUMBER_GAP: f32 = 0.25;
+
+/// Widest a plate letter's ink stands, in heights of its line (`ط` about 0.75; the
+/// label's `اللوحة` about 1.6).
+const PLATE_LETTER_WIDTH: f32 = 1.2;
 
 /// Width of the address label `العنوان` as a share of the card's width: 0.047-0.099 on
 /// the synthetic cards of seed 11 (fonts vary), with a margin.
