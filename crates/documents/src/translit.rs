@@ -481,8 +481,8 @@ pub fn arabic_names_for_latin(latin: &str) -> Vec<String> {
 /// (the driving licence prints both; Latin print reads far more surely). When both have
 /// as many words (`عبد` compounds and `El` names as one), each Arabic word is replaced by
 /// the dictionary's spelling of the Latin word in its place, if exactly one such
-/// spelling lies within [`LATIN_GUIDED_EDITS`] edits of it (or of its matching key when
-/// shorter): a misread letter, a dropped one, a missing hamza. Words the Latin line does
+/// spelling lies within [`LATIN_GUIDED_EDITS`] edits of it: a misread letter, a dropped
+/// one, a missing hamza. Words the Latin line does
 /// not back are kept as read.
 pub fn arabic_name_guided_by_latin(arabic: &str, latin: &str) -> String {
     let ar: Vec<&str> = arabic.split_whitespace().collect();
@@ -501,7 +501,7 @@ pub fn arabic_name_guided_by_latin(arabic: &str, latin: &str) -> String {
                 .into_iter()
                 .filter(|c| {
                     let d = crate::fuzzy::levenshtein(&key, &normalize_for_matching(c));
-                    d <= LATIN_GUIDED_EDITS.min(c.chars().count() / 2).max(1)
+                    d <= LATIN_GUIDED_EDITS
                 })
                 .collect();
             match close.as_slice() {
@@ -514,7 +514,8 @@ pub fn arabic_name_guided_by_latin(arabic: &str, latin: &str) -> String {
 }
 
 /// Most edits between a read Arabic name word and the spelling its Latin word names
-/// ([`arabic_name_guided_by_latin`]); never more than half the name's letters.
+/// ([`arabic_name_guided_by_latin`]): two, even for a three-letter name (`رك` for
+/// `زكي`), since the Latin word in the same place must name it too.
 pub const LATIN_GUIDED_EDITS: usize = 2;
 
 /// Every Latin spelling the dictionary knows for a whole name: listed names with the
@@ -566,6 +567,11 @@ mod tests {
         assert_eq!(
             arabic_name_guided_by_latin("انس توفيق", "ANAS TAWFIK"),
             "أنس توفيق"
+        );
+        // Two letters off a three-letter name the Latin word names.
+        assert_eq!(
+            arabic_name_guided_by_latin("رشا رك", "RASHA ZAKI"),
+            "رشا زكي"
         );
         // Word counts differ: nothing is aligned, nothing changes.
         assert_eq!(
