@@ -449,14 +449,15 @@ pub fn arabic_names_for_latin(latin: &str) -> Vec<String> {
     if key.is_empty() {
         return Vec::new();
     }
-    let same = |en: &str| {
+    // `en` or a member of its spelling family folds to `key`.
+    let spells = |en: &str, key: &str| {
         word_variants(&latin_unit_key(en))
             .iter()
             .any(|v| latin_unit_key(v) == key)
     };
     let mut out: Vec<String> = names::WORDS
         .iter()
-        .filter(|(_, en)| same(en))
+        .filter(|(_, en)| spells(en, &key))
         .map(|(ar, _)| ar.to_string())
         .collect();
     for (ar, en) in names::ABD_SPECIAL {
@@ -466,10 +467,7 @@ pub fn arabic_names_for_latin(latin: &str) -> Vec<String> {
     }
     if let Some(rest) = key.strip_prefix("abdel").filter(|r| r.len() >= 3) {
         for (ar, en) in names::ABD_SECOND {
-            if word_variants(&latin_unit_key(en))
-                .iter()
-                .any(|v| latin_unit_key(v) == rest)
-            {
+            if spells(en, rest) {
                 out.push(format!("{ABD}{ar}"));
             }
         }
@@ -482,8 +480,7 @@ pub fn arabic_names_for_latin(latin: &str) -> Vec<String> {
 /// as many words (`عبد` compounds and `El` names as one), each Arabic word is replaced by
 /// the dictionary's spelling of the Latin word in its place, if exactly one such
 /// spelling lies within [`LATIN_GUIDED_EDITS`] edits of it: a misread letter, a dropped
-/// one, a missing hamza. Words the Latin line does
-/// not back are kept as read.
+/// one, a missing hamza. Words the Latin line does not back are kept as read.
 pub fn arabic_name_guided_by_latin(arabic: &str, latin: &str) -> String {
     let ar: Vec<&str> = arabic.split_whitespace().collect();
     let units: Vec<String> = normalize_latin_name(latin)

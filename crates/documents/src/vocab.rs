@@ -470,14 +470,18 @@ pub fn snap_job(read: &str) -> Option<&'static str> {
 /// Whether `word` is a word of a job in [`JOBS`] (`صحفية`, `منزل` of `ربة منزل`),
 /// compared on matching keys: readers use it to choose between readings of a job line.
 pub fn is_job_word(word: &str) -> bool {
+    // Asked for every word of every view of a card's middle rows: the keys are made once.
+    static KEYS: std::sync::OnceLock<std::collections::HashSet<String>> =
+        std::sync::OnceLock::new();
+    let keys = KEYS.get_or_init(|| {
+        JOBS.iter()
+            .flat_map(|t| std::iter::once(t.arabic).chain(t.aliases.iter().copied()))
+            .flat_map(str::split_whitespace)
+            .map(normalize_for_matching)
+            .collect()
+    });
     let key = normalize_for_matching(word);
-    !key.is_empty()
-        && JOBS.iter().any(|t| {
-            std::iter::once(t.arabic)
-                .chain(t.aliases.iter().copied())
-                .flat_map(str::split_whitespace)
-                .any(|w| normalize_for_matching(w) == key)
-        })
+    !key.is_empty() && keys.contains(&key)
 }
 
 /// Common car models in Egypt (`sub_type` of the vehicle licence), Arabic as printed.
@@ -570,14 +574,14 @@ pub fn snap_street_type(word: &str) -> Option<&'static str> {
     if let (Some(_), Some('ش'), None) = (chars.next(), chars.next(), chars.next()) {
         return Some("ش");
     }
+    if word.chars().count() < 3 {
+        return None;
+    }
     let long: Vec<&'static str> = STREET_TYPES
         .iter()
         .copied()
         .filter(|t| t.chars().count() >= 4)
         .collect();
-    if word.chars().count() < 3 {
-        return None;
-    }
     closest_word(word, &long, 1)
 }
 

@@ -237,13 +237,7 @@ pub(crate) fn read_card_scored(
 
     // The traffic unit's two lines, by their first word.
     for (field, head) in [("TrafficUnit1", "وحدة"), ("TrafficUnit2", "إدارة")] {
-        let unit = c
-            .units
-            .iter()
-            .enumerate()
-            .filter(|(_, u)| u.label.is_none() && starts_with_word(&u.text, head))
-            .max_by(|a, b| a.1.region.cy().total_cmp(&b.1.region.cy()))
-            .map(|(i, _)| i);
+        let unit = c.lowest_line_starting_with(&[head]);
         match unit {
             Some(i) => {
                 let (read, conf, region) = c.voted_whole_line(i, arabic_words)?;

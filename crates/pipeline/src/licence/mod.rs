@@ -505,6 +505,19 @@ impl<'a> LicenceCard<'a> {
         Some(found)
     }
 
+    /// The lowest unlabelled group whose first word is one of `heads` (one edit
+    /// allowed): the traffic unit lines at the bottom of the licences (`وحدة مرور ...`).
+    pub fn lowest_line_starting_with(&self, heads: &[&str]) -> Option<usize> {
+        self.units
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| {
+                u.label.is_none() && heads.iter().any(|h| starts_with_word(&u.text, h))
+            })
+            .max_by(|a, b| a.1.region.cy().total_cmp(&b.1.region.cy()))
+            .map(|(i, _)| i)
+    }
+
     /// The unit with the unlabelled groups left of it on its line (a value the ink
     /// search split from its label), chained while the gaps stay under 2.5 heights.
     pub fn value_region(&self, unit: usize) -> CardBox {

@@ -173,26 +173,12 @@ pub(crate) fn read_card_scored(
         Some(("issuance", true)),
     )?;
 
-    let unit = c
-        .units
-        .iter()
-        .enumerate()
-        // `وحدة` first, or lost and `مرور` first.
-        .filter(|(_, u)| {
-            u.label.is_none()
-                && (super::starts_with_word(&u.text, "وحدة")
-                    || super::starts_with_word(&u.text, "مرور"))
-        })
-        .max_by(|a, b| a.1.region.cy().total_cmp(&b.1.region.cy()))
-        .map(|(i, _)| i);
+    // `وحدة` first, or lost and `مرور` first.
+    let unit = c.lowest_line_starting_with(&["وحدة", "مرور"]);
     match unit {
         Some(i) => {
+            // `traffic_line` drops the head words, `مرور` first or not.
             let (read, conf, region) = c.voted_whole_line(i, arabic_words)?;
-            let read = if super::starts_with_word(&read, "مرور") {
-                format!("وحدة {read}")
-            } else {
-                read
-            };
             let mut text = super::traffic_line(&read, "وحدة");
             if let Some(address) = out.get_str("address") {
                 text = super::prefer_words_from(&text, address, 2);

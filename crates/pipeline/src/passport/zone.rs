@@ -466,9 +466,10 @@ fn filler_like(c: u8, trailing: bool) -> bool {
 /// The name field with fillers read as letters (`YEHIACCDALIACABDELFATTAH...`) restored:
 /// the field is split into words and filler runs so that every word is a name the
 /// dictionary knows and every filler a `<` or a letter read for one, with as few such
-/// letters changed as can be (then as many words); `None` when no split makes every word known (a name the
-/// dictionary lacks keeps its reading), or nothing would change. No check digit covers
-/// names: the dictionary is the evidence, so only a whole field of known names is taken.
+/// letters changed as can be (then as many words); `None` when no split makes every word
+/// known (a name the dictionary lacks keeps its reading), or nothing would change. No
+/// check digit covers names: the dictionary is the evidence, so only a whole field of
+/// known names is taken.
 fn fillers_in_name(zone: &Zone, today: NaiveDate, params: &ZoneParams) -> Option<Zone> {
     let (line, start, end) = name_span(zone.mrz.format);
     let field = zone
