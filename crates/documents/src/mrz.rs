@@ -1096,6 +1096,106 @@ fn name_filler_positions(field: &[u8]) -> Vec<usize> {
     out
 }
 
+/// The name words the transliteration dictionary knows, as an MRZ writes them (upper
+/// case, compounds joined: `ABDELRAHMAN`, `ELSAYED`), with the particles that stand
+/// alone in some (`EL`, `ABDEL`, `ABOU`).
+pub fn dictionary_name_words() -> &'static std::collections::HashSet<String> {
+    static KNOWN: std::sync::OnceLock<std::collections::HashSet<String>> =
+        std::sync::OnceLock::new();
+    KNOWN.get_or_init(|| {
+        crate::translit::dictionary_latin_names()
+            .iter()
+            .map(|n| {
+                n.chars()
+                    .filter(char::is_ascii_alphabetic)
+                    .map(|c| c.to_ascii_uppercase())
+                    .collect()
+            })
+            .chain(["EL", "ABDEL", "ABOU", "ABO", "AL"].map(String::from))
+            .collect()
+    })
+}
+
+/// Letters a line reader puts where a name's filler `<` is printed: PP-OCR reads `<` as
+/// `C` and `<<` as `CK`; after the last name word also `E`. Narrower than
+/// [`FILLER_LOOK_ALIKES`], which only ever turns whole tokens of them into filler: here a
+/// letter inside a run may change, so `X` (rarely read for `<` by this reader, and a
+/// real name letter) and a mid-name `E` stay letters.
+fn read_as_filler(c: u8, trailing: bool) -> bool {
+    matches!(c, b'<' | b'C' | b'K') || (trailing && c == b'E')
+}
+
+/// The name field with fillers read as letters (`YEHIACCDALIACABDELFATTAH...`) restored:
+/// the field is split into words and filler runs so that every word is in `known` and
+/// every filler a `<` or a letter read for one, with as few such letters changed as can
+/// be (then as many words). `None` when no split makes every word known (a name the
+/// dictionary lacks keeps its reading), or nothing would change. No check digit covers
+/// names: the dictionary is the evidence, so only a whole field of known names is taken.
+pub fn name_fillers_restored(
+    field: &[u8],
+    known: &std::collections::HashSet<String>,
+) -> Option<Vec<u8>> {
+    if !field.iter().any(|&c| c == b'C' || c == b'K' || c == b'E') {
+        return None;
+    }
+    let n = field.len();
+    // A split: (words, letters changed, previous split's end, word end). Fewer letters
+    // changed wins (`ELKHAYAT` stays whole, not `EL<HAYAT`); then more words.
+    type Split = (usize, usize, usize, usize);
+    let better = |a: Split, b: Split| (std::cmp::Reverse(a.1), a.0) > (std::cmp::Reverse(b.1), b.0);
+    // best[i]: the best split of the first i characters ending with a filler run (the
+    // next word starts at i).
+    let mut best: Vec<Option<Split>> = vec![None; n + 1];
+    best[0] = Some((0, 0, 0, 0));
+    let mut finish: Option<Split> = None;
+    for i in 0..n {
+        let Some((words, changed, _, _)) = best[i] else {
+            continue;
+        };
+        for j in i + 1..=n {
+            if !field[j - 1].is_ascii_uppercase() {
+                break;
+            }
+            let word = std::str::from_utf8(&field[i..j]).ok()?;
+            if !known.contains(word) {
+                continue;
+            }
+            // The rest all filler: the split ends here.
+            if j < n && field[j..].iter().all(|&c| read_as_filler(c, true)) {
+                let cost = changed + field[j..].iter().filter(|&&c| c != b'<').count();
+                let cand = (words + 1, cost, i, j);
+                if finish.is_none_or(|f| better(cand, f)) {
+                    finish = Some(cand);
+                }
+            }
+            // A filler run, then the next word.
+            let mut k = j;
+            let mut cost = changed;
+            while k < n && read_as_filler(field[k], false) {
+                cost += usize::from(field[k] != b'<');
+                k += 1;
+                let cand = (words + 1, cost, i, j);
+                if best[k].is_none_or(|b| better(cand, b)) {
+                    best[k] = Some(cand);
+                }
+            }
+        }
+    }
+    let (_, _, mut from, mut word_end) = finish?;
+    // Walk back: every character outside the chosen words becomes `<`.
+    let mut restored = vec![b'<'; n];
+    loop {
+        restored[from..word_end].copy_from_slice(&field[from..word_end]);
+        if from == 0 {
+            break;
+        }
+        let (_, _, prev, prev_end) = best[from]?;
+        from = prev;
+        word_end = prev_end;
+    }
+    (restored != field).then_some(restored)
+}
+
 /// Surname and given names from the name field (`SURNAME<<GIVEN<NAMES<<<`).
 fn split_name(field: &str) -> (String, String) {
     let words = |s: &str| {

@@ -437,115 +437,19 @@ fn letters_for_digits_in_name(zone: &Zone, today: NaiveDate, params: &ZoneParams
     with_replaced(zone, line, &changes, today, params)
 }
 
-/// The name words the transliteration dictionary knows, as an MRZ writes them (upper
-/// case, compounds joined: `ABDELRAHMAN`, `ELSAYED`), with the particles that stand
-/// alone in some (`EL`, `ABDEL`, `ABOU`).
-fn known_mrz_names() -> &'static std::collections::HashSet<String> {
-    static KNOWN: std::sync::OnceLock<std::collections::HashSet<String>> =
-        std::sync::OnceLock::new();
-    KNOWN.get_or_init(|| {
-        hawiya_documents::translit::dictionary_latin_names()
-            .iter()
-            .map(|n| {
-                n.chars()
-                    .filter(char::is_ascii_alphabetic)
-                    .map(|c| c.to_ascii_uppercase())
-                    .collect()
-            })
-            .chain(["EL", "ABDEL", "ABOU", "ABO", "AL"].map(String::from))
-            .collect()
-    })
-}
-
-/// Letters a reader puts where a name's filler `<` is printed (PP-OCR reads `<` as `C`,
-/// and `<<` as `CK`); after the last name word also `E`.
-fn filler_like(c: u8, trailing: bool) -> bool {
-    matches!(c, b'<' | b'C' | b'K') || (trailing && c == b'E')
-}
-
-/// The name field with fillers read as letters (`YEHIACCDALIACABDELFATTAH...`) restored:
-/// the field is split into words and filler runs so that every word is a name the
-/// dictionary knows and every filler a `<` or a letter read for one, with as few such
-/// letters changed as can be (then as many words); `None` when no split makes every word
-/// known (a name the dictionary lacks keeps its reading), or nothing would change. No
-/// check digit covers names: the dictionary is the evidence, so only a whole field of
-/// known names is taken.
+/// The name field with fillers read as letters restored against the name dictionary
+/// ([`hawiya_documents::mrz::name_fillers_restored`]).
 fn fillers_in_name(zone: &Zone, today: NaiveDate, params: &ZoneParams) -> Option<Zone> {
     let (line, start, end) = name_span(zone.mrz.format);
-    let field = zone
-        .mrz
-        .lines
-        .get(line)?
-        .as_bytes()
-        .get(start..end)?
-        .to_vec();
-    if !field.iter().any(|&c| c == b'C' || c == b'K' || c == b'E') {
-        return None;
-    }
-    let known = known_mrz_names();
-    let n = field.len();
-    // Fewer letters changed wins (`ELKHAYAT` stays whole, not `EL<HAYAT`); then more
-    // words.
-    let fewer_changes = |a: (usize, usize, usize, usize), b: (usize, usize, usize, usize)| {
-        (std::cmp::Reverse(a.1), a.0) > (std::cmp::Reverse(b.1), b.0)
-    };
-    // best[i]: (words, letters changed, previous state, word end) for a split of the
-    // first i characters ending with a filler run (the next word starts at i).
-    let mut best: Vec<Option<(usize, usize, usize, usize)>> = vec![None; n + 1];
-    best[0] = Some((0, 0, 0, 0));
-    let mut finish: Option<(usize, usize, usize, usize)> = None;
-    for i in 0..n {
-        let Some((words, changed, _, _)) = best[i] else {
-            continue;
-        };
-        for j in i + 1..=n {
-            if field[j - 1] == b'<' || !field[j - 1].is_ascii_uppercase() {
-                break;
-            }
-            let word = std::str::from_utf8(&field[i..j]).ok()?;
-            if !known.contains(word) {
-                continue;
-            }
-            // The rest all filler: the split ends here.
-            if field[j..].iter().all(|&c| filler_like(c, true)) && j < n {
-                let cost = changed + field[j..].iter().filter(|&&c| c != b'<').count();
-                let cand = (words + 1, cost, i, j);
-                if finish.is_none_or(|f| fewer_changes(cand, f)) {
-                    finish = Some(cand);
-                }
-            }
-            // A filler run, then the next word.
-            let mut k = j;
-            let mut cost = changed;
-            while k < n && filler_like(field[k], false) {
-                cost += usize::from(field[k] != b'<');
-                k += 1;
-                let cand = (words + 1, cost, i, j);
-                if best[k].is_none_or(|b| fewer_changes(cand, b)) {
-                    best[k] = Some(cand);
-                }
-            }
-        }
-    }
-    let (_, _, mut from, mut word_end) = finish?;
-    // Walk back: every character outside the chosen words becomes `<`.
-    let mut restored = vec![b'<'; n];
-    loop {
-        restored[from..word_end].copy_from_slice(&field[from..word_end]);
-        if from == 0 {
-            break;
-        }
-        let (_, _, prev, prev_end) = best[from]?;
-        from = prev;
-        word_end = prev_end;
-    }
-    let changes: Vec<(usize, u8)> = (0..n)
+    let field = zone.mrz.lines.get(line)?.as_bytes().get(start..end)?;
+    let restored = hawiya_documents::mrz::name_fillers_restored(
+        field,
+        hawiya_documents::mrz::dictionary_name_words(),
+    )?;
+    let changes: Vec<(usize, u8)> = (0..field.len())
         .filter(|&i| restored[i] != field[i])
         .map(|i| (start + i, restored[i]))
         .collect();
-    if changes.is_empty() {
-        return None;
-    }
     with_replaced(zone, line, &changes, today, params)
 }
 
