@@ -5,6 +5,9 @@
 //! The list is a gazetteer, not the whole country: villages and hamlets are not in it,
 //! so a read is only ever *snapped* to an entry that is one or two edits away, inside the
 //! governorate the address names, and never when two entries are as close.
+//!
+//! `hawiya-synth` prints the first few of each governorate (its `Governorate::districts`),
+//! so the readers always know more places than the synthetic documents carry.
 
 use crate::arabic::normalize_for_matching;
 use crate::vocab::closest_word;
@@ -94,10 +97,10 @@ pub const DISTRICTS: &[(u8, &[&str])] = &[
             "حي العرب",
             "حي المناخ",
             "حي الضواحي",
+            "بورفؤاد",
             "حي الزهور",
             "حي الجنوب",
             "حي غرب",
-            "بورفؤاد",
         ],
     ),
     (

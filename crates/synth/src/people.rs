@@ -273,7 +273,7 @@ pub fn person<R: Rng>(rng: &mut R, spec: &PersonSpec) -> Person {
         spec.invalid,
     );
 
-    let district = *home_gov.districts.choose(rng).expect("districts");
+    let district = *home_gov.districts().choose(rng).expect("districts");
     let street = *data::STREETS.choose(rng).expect("streets");
     let number = rng.gen_range(1..=250);
     let street_word = if rng.gen_bool(0.5) { "شارع" } else { "ش" };
