@@ -963,21 +963,11 @@ impl<'a> LicenceCard<'a> {
     /// the tightest unsure read of three or four digits.
     pub fn plate_digits(&mut self, unit: usize) -> Result<Option<(String, f32, CardBox)>> {
         let region = self.value_region(unit);
-        let segs = ink_segments(
+        let pieces = ink_segments(
             &self.r.card.image,
             &region.grown(4.0, 2.0),
-            self.params.value_gap,
+            PLATE_NUMBER_GAP,
         );
-        let ink_h = segs.first().map_or(1.0, |s| s.height());
-        let mut pieces: Vec<CardBox> = Vec::new();
-        for seg in segs {
-            match pieces.last_mut() {
-                Some(last) if seg.x0 - last.x1 < PLATE_NUMBER_GAP * ink_h => {
-                    *last = last.union(&seg)
-                }
-                _ => pieces.push(seg),
-            }
-        }
         let digits_only = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
         let mut best: Option<(String, f32, CardBox)> = None;
         let mut unsure: Option<(String, f32, CardBox)> = None;
