@@ -14,6 +14,7 @@
 //! - [`translit`]: Arabic to Latin transliteration of Egyptian names.
 //! - [`vin`]: vehicle identification numbers.
 
+pub mod address;
 pub mod arabic;
 pub mod codes;
 pub mod cross;

@@ -456,63 +456,8 @@ pub(crate) fn address_after_number(
         ..*region
     };
     let read = r.arabic_voted_within(&rest, clean_address, Some(number_box.x0 - 1.0))?;
-    // Digits Tesseract still found at the start are the number's, already read, and so
-    // is a lone `ا` or `ه` there (a stroke of `١` or `٥` left beside the number's box).
-    let mut words: Vec<&str> = read
-        .text
-        .split(' ')
-        .skip_while(|w| w.chars().all(|c| c.is_ascii_digit()))
-        .collect();
-    if words.len() > 1 && matches!(words[0], "ا" | "ه") {
-        words.remove(0);
-    }
-    for w in words.iter_mut().take(2) {
-        *w = w.trim_start_matches(|c: char| c.is_ascii_digit());
-        // The way's type (`ش`, `شارع`) comes first; a misread one is written as printed.
-        if let Some(street) = hawiya_documents::vocab::snap_street_type(w) {
-            *w = street;
-        }
-    }
-    // A stray mark before the way's type (`او شارع`, `لق ش`): dropped.
-    let is_street = |w: &str| hawiya_documents::vocab::STREET_TYPES.contains(&w);
-    if words.len() > 2
-        && !is_street(words[0])
-        && words[0].chars().count() <= 2
-        && is_street(words[1])
-    {
-        words.remove(0);
-    }
-    // Ink after the address's end read as a token with digits (`0ش`).
-    while words.len() > 1
-        && words.last().is_some_and(|w| {
-            w.chars().any(|c| c.is_ascii_digit()) && w.chars().any(is_arabic_letter)
-        })
-    {
-        words.pop();
-    }
-    let months = [
-        "أكتوبر",
-        "مايو",
-        "يوليو",
-        "رمضان",
-        "يناير",
-        "فبراير",
-        "مارس",
-        "أبريل",
-    ];
-    let words: Vec<&str> = (0..words.len())
-        .map(|i| {
-            let w = words[i];
-            // A lone `1` between words is the dash (`فيصل 1 المجاورة`), unless it begins
-            // a date-named place (`6 أكتوبر`).
-            let before_month = words.get(i + 1).is_some_and(|n| months.contains(n));
-            if i > 0 && w == "1" && !before_month {
-                return "-";
-            }
-            hawiya_documents::vocab::snap_address_word(w).unwrap_or(w)
-        })
-        .collect();
-    let text = format!("{number} {}", words.join(" "));
+    let words = hawiya_documents::address::words_after_number(&read.text);
+    let text = format!("{number} {words}");
     Ok((text.trim().to_string(), read.confidence.min(confidence)))
 }
 
