@@ -651,20 +651,20 @@ fn composed_lines_always_parse_back() {
         assert!(m.checks_pass() && m.issues.is_empty(), "{:?}", m.issues);
         assert_eq!(m.given_names, "MOHAMED AHMED");
     }
+}
 
-    #[test]
-    fn fillers_read_as_letters_are_restored_between_known_names() {
-        let known = dictionary_name_words();
-        let restored = name_fillers_restored(b"ELSAYEDCKAHMEDCMOHAMEDEEEE", known);
-        assert_eq!(
-            restored.as_deref(),
-            Some(&b"ELSAYED<<AHMED<MOHAMED<<<<"[..])
-        );
-        // A word the dictionary lacks keeps the whole reading.
-        assert_eq!(name_fillers_restored(b"QWERTYCKAHMED<<<<", known), None);
-        // Nothing read as a filler: nothing to restore.
-        assert_eq!(name_fillers_restored(b"ELSAYED<<AHMED<<<<", known), None);
-        // A letter inside a known name is not taken for a filler.
-        assert_eq!(name_fillers_restored(b"ELSAYED<<MOSTAFA<<<<", known), None);
-    }
+#[test]
+fn fillers_read_as_letters_are_restored_between_known_names() {
+    let known = dictionary_name_words();
+    let restored = name_fillers_restored(b"ELSAYEDCKAHMEDCMOHAMEDEEEE", known);
+    assert_eq!(
+        restored.as_deref(),
+        Some(&b"ELSAYED<<AHMED<MOHAMED<<<<"[..])
+    );
+    // A word the dictionary lacks keeps the whole reading.
+    assert_eq!(name_fillers_restored(b"QWERTYCKAHMED<<<<", known), None);
+    // Nothing read as a filler: nothing to restore.
+    assert_eq!(name_fillers_restored(b"ELSAYED<<AHMED<<<<", known), None);
+    // A letter inside a known name is not taken for a filler.
+    assert_eq!(name_fillers_restored(b"ELSAYED<<MOSTAFA<<<<", known), None);
 }
