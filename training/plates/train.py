@@ -314,7 +314,8 @@ Trained by `training/plates/train.sh` on {datetime.date.today().isoformat()} ({o
 {args.threads} threads, `OMP_WAIT_POLICY=PASSIVE`). Product code: `crates/pipeline/src/plate/`.
 
 - Data: flat synthetic plates from `crates/synth/examples/plate_set.rs` (`hawiya_synth`, `DocKind::Plate`,
-  seed 2000 for training, 2001 for validation; bold plate faces, dirt, bolts, 30% short numbers), each
+  seed 2000 for training, 2001 for validation; bold plate faces, tall condensed characters, `ه` in its initial
+  form, dirt, bolts, 30% short numbers), each
   photographed {args.reps} times on the fly by `train.py` (random background, perspective quad crop with
   tight to loose margins, rotation, lighting, glare, blur, low resolution, noise, JPEG), then prepared as
   the product prepares its input. {len(y_tr)} training samples; no real data.

@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # Trains models/trained/plate_reader.onnx from synthetic plates, in one command:
-#   training/plates/train.sh            (about 30 minutes on 2 busy cores)
+#   training/plates/train.sh            (about 55 minutes on 2 quiet cores)
 # Env: PYTHON (a Python with torch, numpy, pillow, onnx, onnxruntime; default: a venv made
 # under ~/.cache/hawiya/torchvenv on first use), PLATES (flat training plates, default
-# 16000), REPS (photographs per plate, default 3), MINUTES (training wall-clock budget,
-# default 24), DATA (scratch folder, default /tmp/hawiya_plates).
+# 24000), REPS (photographs per plate, default 3), MINUTES (training wall-clock budget,
+# default 45), DATA (scratch folder, default /tmp/hawiya_plates).
 # No real data: ../shared/data/ealpr is for measuring only.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-PLATES=${PLATES:-16000}
+PLATES=${PLATES:-24000}
 REPS=${REPS:-3}
-MINUTES=${MINUTES:-24}
+MINUTES=${MINUTES:-45}
 DATA=${DATA:-/tmp/hawiya_plates}
 # Seeds of the synthetic plates; tests and evaluation use other seeds.
 SEED=2000

@@ -66,9 +66,10 @@ fn synthetic_plates_read_back() {
     let n = 40;
     let exact = read_back(&mut m, DocKind::Plate, Difficulty::Easy, n);
     eprintln!("synthetic plates: {exact}/{n} exact");
-    // A regression floor, not the goal: 12/40 measured (2026-11-26). Plate photos at the
-    // synth's whole-photo scale depend on the classical localiser, the weak part.
-    assert!(exact * 100 >= 20 * n as usize, "{exact}/{n}");
+    // A regression floor, not the goal: 22/40 measured (2026-11-27, the second reader).
+    // Plate photos at the synth's whole-photo scale depend on the classical localiser,
+    // the weak part.
+    assert!(exact * 100 >= 40 * n as usize, "{exact}/{n}");
 }
 
 #[test]
@@ -77,8 +78,8 @@ fn plates_on_drawn_cars_are_found_and_read() {
     let n = 20;
     let exact = read_back(&mut m, DocKind::PlateScene, Difficulty::Easy, n);
     eprintln!("plate scenes: {exact}/{n} exact");
-    // A regression floor: 13/20 measured (2026-11-26).
-    assert!(exact * 100 >= 50 * n as usize, "{exact}/{n}");
+    // A regression floor: 19/20 measured (2026-11-27, the second reader).
+    assert!(exact * 100 >= 80 * n as usize, "{exact}/{n}");
 }
 
 #[test]
@@ -176,7 +177,7 @@ fn ealpr_plate_crops_when_present() {
         }
     }
     eprintln!("EALPR crops: {exact}/{n} exact");
-    // A regression floor, far below the 85% target: 32/100 measured (2026-11-26); see
-    // benches/results/plates.md.
-    assert!(exact * 100 >= 25 * n, "{exact}/{n}");
+    // A regression floor below the 85% target: 82/100 measured (2026-11-27, the second
+    // reader; the first read 32); see benches/results/plates.md.
+    assert!(exact * 100 >= 75 * n, "{exact}/{n}");
 }

@@ -1170,17 +1170,26 @@ fn car_back(
 
 /// Draws a plate; returns the sample and the plate's number.
 ///
-/// The look follows real plates: a bold geometric typeface (one of several bold faces,
-/// strokes thickened), characters spread over each half, a coloured band with `مصر` and
-/// `EGYPT`, a black border and rule of varying weight, bolts, dirt and fading.
+/// The look follows real plates: tall, condensed characters that nearly fill the body
+/// (one of several Arabic faces, strokes thickened, drawn on a wider plate and squeezed),
+/// `ه` in its initial form, characters spread over each half, a coloured band with `مصر`
+/// and `EGYPT`, a black border and rule of varying weight, bolts, dirt and fading.
 fn plate(
     cw: u32,
     fonts: &'static FontSet,
     rng: &mut ChaCha8Rng,
     level: f32,
 ) -> (Sample, PlateNumber, PlateClass) {
-    let w = (cw as f32 * 0.7) as u32;
-    let h = (w as f32 / PLATE_ASPECT * rng.gen_range(0.9..1.1)).round() as u32;
+    let out_w = (cw as f32 * 0.7) as u32;
+    let h = (out_w as f32 / PLATE_ASPECT * rng.gen_range(0.9..1.1)).round() as u32;
+    // Real plates print tall, condensed characters that nearly fill the body: drawn on a
+    // wider plate and squeezed back to the plate's width, a common face looks like them.
+    let squeeze = if rng.gen_bool(0.8) {
+        rng.gen_range(1.1..1.6f32)
+    } else {
+        1.0
+    };
+    let w = (out_w as f32 * squeeze).round() as u32;
     let class = if rng.gen_bool(0.6) {
         PlateClass::Private
     } else {
@@ -1263,9 +1272,20 @@ fn plate(
     let digits_ai = to_arabic_indic(&number.digits);
     let digit_chars: Vec<String> = digits_ai.chars().map(|c| c.to_string()).collect();
     // Letters in visual left-to-right order: the reading order reversed.
-    let letter_chars: Vec<String> = number.letters.iter().rev().map(|l| l.to_string()).collect();
+    // Plates print `ه` in its initial form (`هـ`), which a font draws only before a
+    // tatweel; some older plates print the isolated form.
+    let initial_heh = d.rng.gen_bool(0.85);
+    let letter_chars: Vec<String> = number
+        .letters
+        .iter()
+        .rev()
+        .map(|l| match l.to_string().as_str() {
+            "ه" if initial_heh => "هـ".to_string(),
+            other => other.to_string(),
+        })
+        .collect();
     let body_h = (h - band_h) as f32;
-    let size = body_h * d.rng.gen_range(0.5..0.74);
+    let size = body_h * d.rng.gen_range(0.55..0.95);
     let bold = size * d.rng.gen_range(0.0..0.035);
     let ink_v = d.rng.gen_range(0..45u8);
     let ink = Rgba([ink_v, ink_v, ink_v, 255]);
@@ -1309,8 +1329,25 @@ fn plate(
     data.insert("digits".into(), json!(number.digits));
     data.insert("vehicle_class".into(), json!(class));
     let mut s = d.finish(DocKind::Plate, data);
+    squeeze_to_width(&mut s, out_w);
     s.corner_radius = h as f32 * 0.04;
     (s, number, class)
+}
+
+/// Resizes a flat sample to `width` (its height kept), its truth's boxes with it.
+fn squeeze_to_width(s: &mut Sample, width: u32) {
+    let (w, h) = s.image.dimensions();
+    if w == width {
+        return;
+    }
+    let k = width as f32 / w as f32;
+    s.image = image::imageops::resize(&s.image, width, h, image::imageops::FilterType::Triangle);
+    let scale = |q: &Quad| Quad(q.0.map(|[x, y]| [x * k, y]));
+    for line in &mut s.truth.lines {
+        line.quad = scale(&line.quad);
+    }
+    s.truth.corners = scale(&s.truth.corners);
+    s.truth.image_size = [width, h];
 }
 
 /// A plate on the back of a drawn car.

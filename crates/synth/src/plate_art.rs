@@ -1,6 +1,7 @@
 //! Drawing helpers for licence plates only: a bold plate typeface look (several bold
-//! Arabic faces, strokes thickened by repeated offset drawing), characters spread
-//! evenly over each half as real plates print them, bolts, dirt and wear.
+//! Arabic faces, strokes thickened by repeated offset drawing), characters as tall as
+//! the body allows and spread evenly over each half as real plates print them, bolts,
+//! dirt and wear.
 //!
 //! Only the plate code paths call this module, so the other kinds' output and random
 //! streams are unchanged.
@@ -62,7 +63,7 @@ pub(crate) fn draw_spread(
 ) -> Rect {
     let n = chars.len().max(1) as f32;
     // Real plates spread few characters widely and many evenly.
-    let fill = rng.gen_range(0.75..0.95);
+    let fill = rng.gen_range(0.8..0.98);
     let span = area.width() * fill;
     let x0 = area.x0 + (area.width() - span) / 2.0;
     let slot = span / n;
@@ -71,9 +72,18 @@ pub(crate) fn draw_spread(
     for (i, c) in chars.iter().enumerate() {
         let cx = x0 + slot * (i as f32 + 0.5) + rng.gen_range(-0.04..0.04) * slot;
         let size = size_px * rng.gen_range(0.95..1.05);
-        // The widest character must fit its slot.
+        // The widest character must fit its slot, the tallest the area's height.
         let size = text::fit_size(font, size, c, slot * 0.9);
-        let by = baseline + rng.gen_range(-0.02..0.02) * size;
+        let (size, top, bottom) = fit_ink_height(font, size, c, area.height() * 0.94);
+        // On the baseline, moved up or down as little as keeps the ink inside the area.
+        let mut by = baseline + rng.gen_range(-0.02..0.02) * size;
+        let margin = area.height() * 0.03;
+        if by + bottom > area.y1 - margin {
+            by = area.y1 - margin - bottom;
+        }
+        if by + top < area.y0 + margin {
+            by = area.y0 + margin - top;
+        }
         let offsets = bold_offsets(bold);
         let mut ink_box: Option<Rect> = None;
         for (dx, dy) in offsets {
@@ -99,6 +109,34 @@ pub(crate) fn draw_spread(
         }
     }
     out.unwrap_or(area)
+}
+
+/// The size not above `size` at which `c`'s ink is at most `max_height` tall, with the
+/// ink's top and bottom relative to the baseline at that size (drawn once on a scratch
+/// canvas: fonts' ascent and descent say little about one glyph's ink).
+fn fit_ink_height(font: &Font, size: f32, c: &str, max_height: f32) -> (f32, f32, f32) {
+    let ink = |size: f32| {
+        let side = (size * 4.0).ceil().max(8.0) as u32;
+        let mut scratch = RgbImage::from_pixel(side, side, Rgb([255, 255, 255]));
+        let origin = size * 2.0;
+        let r = text::draw_text(
+            &mut scratch,
+            font,
+            size,
+            c,
+            (origin, origin),
+            text::Align::Center,
+            Rgba([0, 0, 0, 255]),
+        );
+        (r.y0 - origin, r.y1 - origin)
+    };
+    let (top, bottom) = ink(size);
+    let tall = bottom - top;
+    if tall <= max_height || tall <= 0.0 {
+        return (size, top, bottom);
+    }
+    let k = max_height / tall;
+    (size * k, top * k, bottom * k)
 }
 
 /// Offsets on a small disc: drawing a glyph at each thickens its strokes by `r` px.
