@@ -25,7 +25,8 @@ const MONTH_NAMED_PLACES: &[&str] = &[
 /// - digits still found at the start are the number's, already read, and so is a lone
 ///   `ا` or `ه` there (a stroke of `١` or `٥` left beside the number's box);
 /// - so are digits starting either of the first two words, unless a month follows; the
-///   way's type (`ش`, `شارع`) among them is written as printed when misread, and a stray mark of one or two letters before it is dropped (`او شارع`);
+///   way's type (`ش`, `شارع`) among them is written as printed when misread, and a stray
+///   mark of one or two letters before it is dropped (`او شارع`);
 /// - tokens mixing digits and letters at the end are ink past the address (`0ش`);
 /// - a lone `1` between words is the dash (`فيصل 1 المجاورة`), unless a month follows
 ///   (`6 أكتوبر`); other words are snapped to the address vocabulary.

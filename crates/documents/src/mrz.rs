@@ -1135,7 +1135,7 @@ pub fn name_fillers_restored(
     field: &[u8],
     known: &std::collections::HashSet<String>,
 ) -> Option<Vec<u8>> {
-    if !field.iter().any(|&c| c == b'C' || c == b'K' || c == b'E') {
+    if !field.iter().any(|&c| c != b'<' && read_as_filler(c, true)) {
         return None;
     }
     let n = field.len();

@@ -1279,10 +1279,7 @@ fn plate(
         .letters
         .iter()
         .rev()
-        .map(|l| match l.to_string().as_str() {
-            "ه" if initial_heh => "هـ".to_string(),
-            other => other.to_string(),
-        })
+        .map(|&l| if initial_heh && l == "ه" { "هـ" } else { l }.to_string())
         .collect();
     let body_h = (h - band_h) as f32;
     let size = body_h * d.rng.gen_range(0.55..0.95);

@@ -112,25 +112,15 @@ pub(crate) fn draw_spread(
 }
 
 /// The size not above `size` at which `c`'s ink is at most `max_height` tall, with the
-/// ink's top and bottom relative to the baseline at that size (drawn once on a scratch
-/// canvas: fonts' ascent and descent say little about one glyph's ink).
+/// ink's top and bottom relative to the baseline at that size (fonts' ascent and descent
+/// say little about one glyph's ink).
 fn fit_ink_height(font: &Font, size: f32, c: &str, max_height: f32) -> (f32, f32, f32) {
-    let ink = |size: f32| {
-        let side = (size * 4.0).ceil().max(8.0) as u32;
-        let mut scratch = RgbImage::from_pixel(side, side, Rgb([255, 255, 255]));
-        let origin = size * 2.0;
-        let r = text::draw_text(
-            &mut scratch,
-            font,
-            size,
-            c,
-            (origin, origin),
-            text::Align::Center,
-            Rgba([0, 0, 0, 255]),
-        );
-        (r.y0 - origin, r.y1 - origin)
-    };
-    let (top, bottom) = ink(size);
+    let line = text::shape_line(font, size, c);
+    // Measured centred at (2 size, 2 size): the point only sets the pixel rounding of the
+    // bounds, kept as it was when this drew on a scratch canvas of 4 x 4 sizes.
+    let origin = size * 2.0;
+    let ink = text::ink_box(font, size, &line, (origin - line.width / 2.0, origin));
+    let (top, bottom) = (ink.y0 - origin, ink.y1 - origin);
     let tall = bottom - top;
     if tall <= max_height || tall <= 0.0 {
         return (size, top, bottom);

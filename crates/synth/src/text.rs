@@ -154,6 +154,55 @@ pub fn draw_text(
     draw_shaped(canvas, font, size_px, &line, (left, anchor.1), colour)
 }
 
+/// The glyphs of a shaped line outlined with its left end on the baseline at `origin`
+/// (glyphs without an outline, such as spaces, left out).
+fn outlined_glyphs<'a>(
+    font: &'a Font,
+    size_px: f32,
+    line: &'a ShapedLine,
+    origin: (f32, f32),
+) -> impl Iterator<Item = ab_glyph::OutlinedGlyph> + 'a {
+    // ab_glyph scales so that ascent - descent spans `scale.y` pixels; convert from
+    // pixels per em, which is what the shaping advances were scaled by.
+    let scale_of =
+        move |f: &Font| ab_glyph::PxScale::from(size_px * f.outlines.height_unscaled() / f.upem);
+    let fallback = fallback_font();
+    line.glyphs.iter().filter_map(move |g| {
+        let f = if g.fallback {
+            fallback.unwrap_or(font)
+        } else {
+            font
+        };
+        let glyph = ab_glyph::GlyphId(g.id)
+            .with_scale_and_position(scale_of(f), ab_glyph::point(origin.0 + g.x, origin.1 + g.y));
+        f.outlines.outline_glyph(glyph)
+    })
+}
+
+/// The pixel bounds of one outlined glyph.
+fn glyph_box(outlined: &ab_glyph::OutlinedGlyph) -> Rect {
+    let b = outlined.px_bounds();
+    Rect::new(b.min.x, b.min.y, b.max.x, b.max.y)
+}
+
+/// The advance box of a line drawn at `origin`: its ink box when nothing is inked.
+fn advance_box(line: &ShapedLine, origin: (f32, f32)) -> Rect {
+    Rect::new(
+        origin.0,
+        origin.1 - line.ascent,
+        origin.0 + line.width,
+        origin.1 + line.descent,
+    )
+}
+
+/// The ink box [`draw_shaped`] would return for `line` at `origin`, without drawing.
+pub fn ink_box(font: &Font, size_px: f32, line: &ShapedLine, origin: (f32, f32)) -> Rect {
+    outlined_glyphs(font, size_px, line, origin)
+        .map(|g| glyph_box(&g))
+        .reduce(|a, b| a.union(&b))
+        .unwrap_or_else(|| advance_box(line, origin))
+}
+
 /// Draws an already shaped line with its left end on the baseline at `origin`.
 pub fn draw_shaped(
     canvas: &mut RgbImage,
@@ -163,34 +212,18 @@ pub fn draw_shaped(
     origin: (f32, f32),
     colour: Rgba<u8>,
 ) -> Rect {
-    // ab_glyph scales so that ascent - descent spans `scale.y` pixels; convert from
-    // pixels per em, which is what the shaping advances were scaled by.
-    let scale_of =
-        |f: &Font| ab_glyph::PxScale::from(size_px * f.outlines.height_unscaled() / f.upem);
-    let fallback = fallback_font();
     let (w, hgt) = (canvas.width() as i32, canvas.height() as i32);
     let alpha = f32::from(colour[3]) / 255.0;
     let mut ink: Option<Rect> = None;
-    for g in &line.glyphs {
-        let f = if g.fallback {
-            fallback.unwrap_or(font)
-        } else {
-            font
-        };
-        let glyph = ab_glyph::GlyphId(g.id)
-            .with_scale_and_position(scale_of(f), ab_glyph::point(origin.0 + g.x, origin.1 + g.y));
-        let Some(outlined) = f.outlines.outline_glyph(glyph) else {
-            continue;
-        };
-        let b = outlined.px_bounds();
-        let r = Rect::new(b.min.x, b.min.y, b.max.x, b.max.y);
+    for outlined in outlined_glyphs(font, size_px, line, origin) {
+        let r = glyph_box(&outlined);
         ink = Some(match ink {
             Some(i) => i.union(&r),
             None => r,
         });
         outlined.draw(|dx, dy, cov| {
-            let x = b.min.x as i32 + dx as i32;
-            let y = b.min.y as i32 + dy as i32;
+            let x = r.x0 as i32 + dx as i32;
+            let y = r.y0 as i32 + dy as i32;
             if x < 0 || y < 0 || x >= w || y >= hgt {
                 return;
             }
@@ -202,14 +235,7 @@ pub fn draw_shaped(
             *p = blend(*p, colour, a);
         });
     }
-    ink.unwrap_or_else(|| {
-        Rect::new(
-            origin.0,
-            origin.1 - line.ascent,
-            origin.0 + line.width,
-            origin.1 + line.descent,
-        )
-    })
+    ink.unwrap_or_else(|| advance_box(line, origin))
 }
 
 /// `dst` moved towards `src` by `a` in 0..1.
