@@ -213,13 +213,36 @@ pub fn read_params(
             // PP-OCR's perfect reading replaces an unsure one of the trained reader; the
             // trained reader's reading of the same lines still vouches for name filler.
             if let Some(mut p) = pp {
-                if let Some(b) = best.as_ref().filter(|b| b.line_quads == p.line_quads) {
+                // The trained reader's reading of PP-OCR's lines: its own when it chose the
+                // same zone, else those lines read again (one more inference of a zone).
+                let other = match best.as_ref().filter(|b| b.line_quads == p.line_quads) {
+                    Some(b) => Some(b.zone.clone()),
+                    None => match models.mrz_reader.as_mut() {
+                        Some(reader) => {
+                            let lines = reader
+                                .read_lines(image, &p.line_quads)
+                                .map_err(MrzError::from)?;
+                            zone::assemble(&lines, today, &params.zone)
+                        }
+                        None => None,
+                    },
+                };
+                if let Some(other) = other {
                     let spans = field_spans(p.zone.mrz.format);
                     let span = spans.iter().find(|(n, _)| *n == "name").expect("named").1;
                     if let Some(z) = zone::name_from_other(
                         &p.zone,
-                        &b.zone,
+                        &other,
                         span,
+                        params.fast_min_confidence,
+                        today,
+                        &params.zone,
+                    ) {
+                        p.zone = z;
+                    }
+                    if let Some(z) = zone::header_from_other(
+                        &p.zone,
+                        &other,
                         params.fast_min_confidence,
                         today,
                         &params.zone,

@@ -378,6 +378,63 @@ pub fn name_from_other(
     with_replaced(zone, line, &changes, today, params)
 }
 
+/// A second reader's opinion on the header: the document code and issuing state (line
+/// 0, characters 0 to 5 in every format), which no check digit covers either. PP-OCR
+/// reads the code's filler as `C` (`PC`) and a blurred `G` as `S` (`EST`, a valid code
+/// of another state). Where `other` (the same lines, same format) read a header
+/// character differently with probability at least `min_prob`, it is taken, if the two
+/// readings of line 0 align (90% of `zone`'s letters agree) and the result is still a
+/// plausible header: a document code letter with `<` or a letter after it, and a state
+/// code that the ICAO list knows. `None` when nothing changes. (Dev seed 7, 166 hard
+/// passports: doc_Type and country_code, see benches/results/passport.md.)
+pub fn header_from_other(
+    zone: &Zone,
+    other: &Zone,
+    min_prob: f32,
+    today: NaiveDate,
+    params: &ZoneParams,
+) -> Option<Zone> {
+    if zone.mrz.format != other.mrz.format {
+        return None;
+    }
+    let ours = zone.mrz.lines[0].as_bytes();
+    let theirs = other.mrz.lines[0].as_bytes();
+    let letters: Vec<usize> = (0..ours.len())
+        .filter(|&i| ours[i] != b'<' && !mrz::FILLER_LOOK_ALIKES.contains(&ours[i]))
+        .collect();
+    let agree = letters.iter().filter(|&&i| theirs[i] == ours[i]).count();
+    if (agree as f32) < 0.9 * letters.len() as f32 {
+        return None;
+    }
+    let changes: Vec<(usize, u8)> = (0..HEADER_LEN)
+        .filter(|&i| {
+            let t = theirs[i];
+            let r = &other.reads[0][i];
+            ours[i] != t
+                && (t == b'<' || t.is_ascii_uppercase())
+                && r.observed
+                && r.prob(t) >= min_prob
+        })
+        .map(|i| (i, theirs[i]))
+        .collect();
+    if changes.is_empty() {
+        return None;
+    }
+    let mut header = ours[..HEADER_LEN].to_vec();
+    for &(i, t) in &changes {
+        header[i] = t;
+    }
+    let code_ok = header[0].is_ascii_uppercase() && header[0] != b'<';
+    let state = std::str::from_utf8(&header[2..HEADER_LEN]).ok()?;
+    if !code_ok || !mrz::states::is_valid(state) {
+        return None;
+    }
+    with_replaced(zone, 0, &changes, today, params)
+}
+
+/// Document code (2) and issuing state (3): the start of line 0 in every format.
+const HEADER_LEN: usize = 5;
+
 /// `zone` with characters of `line` replaced (`(column, to)`) and parsed again, the
 /// replacements recorded as model corrections; `None` if the lines no longer parse or
 /// fewer check digits hold.
@@ -713,6 +770,26 @@ mod tests {
         let merged = name_from_other(&first, &second, span, 0.5, today(), &zp).unwrap();
         assert_eq!(merged.mrz.surname, "ERIKSSON");
         assert_eq!(merged.model_corrections, vec![(0, 8, 'X', 'K')]);
+    }
+
+    #[test]
+    fn a_second_reader_restores_the_header() {
+        let zp = ZoneParams::default();
+        let second = assemble(&[line(L1), line(L2)], today(), &zp).unwrap();
+        // The document code's filler read `C`: the second reader's `<` is taken.
+        let blurred = L1.replacen("P<UTO", "PCUTO", 1);
+        let first = assemble(&[line(&blurred), line(L2)], today(), &zp).unwrap();
+        let merged = header_from_other(&first, &second, 0.5, today(), &zp).unwrap();
+        assert_eq!(merged.mrz.lines[0], L1);
+        assert_eq!(merged.model_corrections, vec![(0, 1, 'C', '<')]);
+        // Unsure (probability under the floor), or nothing to change: none.
+        assert!(header_from_other(&first, &second, 0.95, today(), &zp).is_none());
+        assert!(header_from_other(&second, &second, 0.5, today(), &zp).is_none());
+        // A state code no state has is not taken, nor anything else with it.
+        let mut other = second.clone();
+        other.mrz.lines[0] = L1.replacen("P<UTO", "P<UTQ", 1);
+        other.reads[0][4] = reads("Q").remove(0);
+        assert!(header_from_other(&first, &other, 0.5, today(), &zp).is_none());
     }
 
     #[test]
