@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use super::layout::{ink_segments, CardBox, Row};
 use super::{derived_fields, locate, number_valid, turned_180, CardReader, IdModels, IdReadParams};
-use crate::error::Result;
+use crate::error::{PipelineError, Result};
 use crate::extraction::Extraction;
 use crate::ocr::text_recognize::{recognize_crops, TextRecognizeParams};
 use crate::worker::Worker;
@@ -334,7 +334,59 @@ fn read_name(r: &mut CardReader, row: Option<&Row>) -> Result<(String, f32)> {
         |t| super::names_fix(&letters_only(t)),
         translit::is_known_name_word,
     )?;
-    Ok((translit::correct_name_words(&read.text), read.confidence))
+    let tesseract = (translit::correct_name_words(&read.text), read.confidence);
+    // The row box hugs the letters' bodies; dots and ascenders stand above it, and the
+    // trained reader learned lines with their dots inside a margin.
+    let h = row.bounds.height();
+    let quad = row.bounds.grown(0.2 * h, 0.3 * h).quad();
+    let trained = match r.models.names.as_mut() {
+        Some(reader) => reader
+            .read(&r.card.image, &quad)
+            .map_err(PipelineError::inference)?,
+        None => None,
+    };
+    Ok(match trained {
+        Some(t) => choose_name(tesseract, (t.text, t.confidence)),
+        None => tesseract,
+    })
+}
+
+/// The trained reader's weakest character must reach this for its word to replace a
+/// known word Tesseract read (dev seed 4242: 0.5 and 0.3 alike).
+const TRAINED_NAME_SURE: f32 = 0.5;
+
+/// Tesseract's and the trained reader's reads of one name row, `(text, confidence)`, to
+/// one. Names are words of the name dictionary, so the dictionary arbitrates: with as
+/// many words in both reads, each word is taken from the read in which it is a known
+/// name (both known: the trained reader's when it is sure; neither: the surer read's);
+/// otherwise the trained read wins whole when every word of it is known and it is sure,
+/// or Tesseract's read is not all known. Dev seed 4242, 150 fronts: first_name 88.7 ->
+/// 94.7%, last_names 85.3 -> 94.0% (benches/results/national_id.md).
+fn choose_name(tesseract: (String, f32), trained: (String, f32)) -> (String, f32) {
+    let known = |w: &&str| translit::is_known_name_word(w);
+    let tw: Vec<&str> = tesseract.0.split_whitespace().collect();
+    let rw: Vec<&str> = trained.0.split_whitespace().collect();
+    let sure = trained.1 >= TRAINED_NAME_SURE;
+    let confidence = tesseract.1.max(trained.1);
+    if !tw.is_empty() && tw.len() == rw.len() {
+        let words: Vec<&str> = tw
+            .iter()
+            .zip(&rw)
+            .map(|(a, b)| match (known(a), known(b)) {
+                (false, true) => *b,
+                (true, true) if sure => *b,
+                (true, _) => *a,
+                (false, false) if trained.1 > tesseract.1 => *b,
+                (false, false) => *a,
+            })
+            .collect();
+        return (words.join(" "), confidence);
+    }
+    let all_known = |words: &[&str]| !words.is_empty() && words.iter().all(known);
+    if all_known(&rw) && (sure || !all_known(&tw)) {
+        return (trained.0, confidence);
+    }
+    tesseract
 }
 
 /// Address text: Arabic words, `-` separators and ASCII digits kept.
@@ -624,6 +676,35 @@ mod tests {
         assert_eq!(normalize_serial("1S18O6629"), "IS1806629");
         assert!(serial_is_valid(&normalize_serial("is 1866629")));
         assert!(!serial_is_valid("IS18666"));
+    }
+
+    #[test]
+    fn name_reads_are_chosen_word_by_word_with_the_dictionary() {
+        let r = |s: &str, c: f32| (s.to_string(), c);
+        // Each word from the read in which it is a known name.
+        assert_eq!(
+            choose_name(r("عاطف ذي غنم", 0.21), r("عامف زكي غنيم", 0.55)).0,
+            "عاطف زكي غنيم"
+        );
+        // Both known: the trained reader's when sure, Tesseract's when not.
+        assert_eq!(
+            choose_name(r("صلاح حسين فرح", 0.88), r("صلاح حسين فرج", 0.99)).0,
+            "صلاح حسين فرج"
+        );
+        assert_eq!(
+            choose_name(r("صلاح حسين فرح", 0.88), r("صلاح حسين فرج", 0.3)).0,
+            "صلاح حسين فرح"
+        );
+        // Different word counts: a known, sure trained read whole (a ligature Tesseract
+        // split), else Tesseract's.
+        assert_eq!(
+            choose_name(r("عبد ا", 0.21), r("عبدالله", 0.98)).0,
+            "عبدالله"
+        );
+        assert_eq!(
+            choose_name(r("محمد علي", 0.9), r("محمدعلي", 0.99)).0,
+            "محمد علي"
+        );
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! Both readers run the same stages: locate and rectify the card ([`crate::card`]), find
 //! text lines on the upright card (PP-OCR DB), group them into rows ([`layout`]), assign
 //! rows to fields by position relative to the card, by labels and by content, then read
-//! Arabic rows with Tesseract `ara` and digit rows with [`crate::digits`]. The ID number's
+//! Arabic rows with Tesseract `ara` (the name rows also with the project's trained
+//! [`name_reader`]) and digit rows with [`crate::digits`]. The ID number's
 //! own rules reject a misread and trigger a retry with another crop (digits.md).
 //!
 //! Per-worker state (the card locator and the digit recogniser) lives in [`IdModels`].
@@ -13,6 +14,7 @@
 pub mod back;
 pub mod front;
 pub mod layout;
+pub mod name_reader;
 pub mod rectify;
 
 use std::cell::RefCell;
@@ -42,6 +44,8 @@ use rectify::RectifiedCard;
 pub struct IdModels {
     pub locator: CardLocator,
     pub digits: DigitRecognizer,
+    /// The trained name-line reader, when its model is present.
+    pub names: Option<name_reader::NameReader>,
 }
 
 /// Why [`IdModels::load`] failed.
@@ -51,6 +55,8 @@ pub enum IdModelsError {
     Digits(#[from] DigitsError),
     #[error(transparent)]
     Locator(#[from] CardLocatorError),
+    #[error(transparent)]
+    NameReader(#[from] crate::runtime::RuntimeError),
 }
 
 impl IdModels {
@@ -68,6 +74,7 @@ impl IdModels {
         Ok(IdModels {
             locator,
             digits: DigitRecognizer::load(models_dir, runtime)?,
+            names: name_reader::NameReader::load(models_dir, runtime)?,
         })
     }
 }

@@ -1,0 +1,192 @@
+//! A second reader for the card's Arabic name lines, beside Tesseract.
+//!
+//! Tesseract `ara` drops letters that a Naskh face stacks in a ligature (`محمد` read
+//! `مد`, `مجدي` read `مدي`) and loses short names on blurred cards. This reader is the
+//! project's own (`training/names/train.sh`): a small conv-only CRNN trained with CTC on
+//! name lines of synthetic ID fronts, photographed the way a phone photo of a card
+//! degrades after it is warped flat. It reads a row left to right (visual order); the
+//! text is returned in logical order. The caller decides between its read and
+//! Tesseract's ([`super::front`]).
+
+use std::path::{Path, PathBuf};
+
+use image::RgbImage;
+use ndarray::{Array4, ArrayView2, Ix3};
+
+use crate::extraction::Quad;
+use crate::runtime::{OnnxModel, RuntimeConfig, RuntimeError};
+
+/// The model file, in the models directory or the repository's `models/trained/`.
+pub const MODEL_FILE: &str = "name_reader.onnx";
+
+/// The model's classes after the CTC blank, in order (training/names/train.py's CHARSET;
+/// index 1 is the space).
+pub const CHARSET: &str = " ءآأؤإئابةتثجحخدذرزسشصضطظعغفقكلمنهوىي";
+
+/// Input height; a line keeps its aspect at this height, up to [`INPUT_WIDTH`].
+pub const INPUT_HEIGHT: u32 = 32;
+/// Input width; narrower lines are padded on the right with paper (1.0).
+pub const INPUT_WIDTH: u32 = 256;
+
+/// One line read: the text in logical order and the weakest character's probability.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NameRead {
+    pub text: String,
+    /// The lowest per-character probability (1 for an empty read).
+    pub confidence: f32,
+}
+
+/// The loaded reader.
+pub struct NameReader {
+    model: OnnxModel,
+}
+
+impl std::fmt::Debug for NameReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NameReader")
+    }
+}
+
+/// Where [`NameReader::load`] looks.
+pub fn model_candidates(models_dir: Option<&Path>) -> Vec<PathBuf> {
+    crate::models::trained_model_candidates(models_dir, MODEL_FILE)
+}
+
+impl NameReader {
+    /// Loads the model; `Ok(None)` when no copy exists (the readers then use Tesseract
+    /// alone, as before the model was trained).
+    pub fn load(
+        models_dir: Option<&Path>,
+        runtime: &RuntimeConfig,
+    ) -> Result<Option<NameReader>, RuntimeError> {
+        match model_candidates(models_dir).iter().find(|p| p.is_file()) {
+            Some(path) => Ok(Some(NameReader {
+                model: OnnxModel::load(path, runtime)?,
+            })),
+            None => Ok(None),
+        }
+    }
+
+    /// Reads the line inside `quad` of `image` (a rectified card); `None` for a quad that
+    /// cannot be cropped.
+    pub fn read(
+        &mut self,
+        image: &RgbImage,
+        quad: &Quad,
+    ) -> Result<Option<NameRead>, RuntimeError> {
+        let Some(input) = prepare(image, quad) else {
+            return Ok(None);
+        };
+        let (h, w) = (INPUT_HEIGHT as usize, INPUT_WIDTH as usize);
+        let mut batch = Array4::<f32>::zeros((1, 1, h, w));
+        for (k, v) in input.iter().enumerate().take(h * w) {
+            batch[[0, 0, k / w, k % w]] = *v;
+        }
+        let out = self.model.run_f32(batch.into_dyn().view())?;
+        let out = out
+            .into_dimensionality::<Ix3>()
+            .map_err(|e| RuntimeError::Shape {
+                model: MODEL_FILE.into(),
+                what: "output",
+                detail: e.to_string(),
+            })?;
+        Ok(out.outer_iter().next().map(|p| decode(p)))
+    }
+}
+
+/// The model input for `quad`: warped upright at height [`INPUT_HEIGHT`] keeping its
+/// aspect (at most [`INPUT_WIDTH`] wide), grey, stretched between its 2nd and 98th
+/// percentiles, padded on the right with 1.0; row-major 32 x 256.
+pub fn prepare(image: &RgbImage, quad: &Quad) -> Option<Vec<f32>> {
+    let side = |a: [f32; 2], b: [f32; 2]| ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt();
+    let qw = (side(quad[0], quad[1]) + side(quad[3], quad[2])) / 2.0;
+    let qh = (side(quad[0], quad[3]) + side(quad[1], quad[2])) / 2.0;
+    if qw < 2.0 || qh < 2.0 {
+        return None;
+    }
+    let w = ((qw * INPUT_HEIGHT as f32 / qh).round() as u32).clamp(1, INPUT_WIDTH);
+    let line = crate::preprocess::stretched_grey_line(image, quad, w, INPUT_HEIGHT)?;
+    let (w, full) = (w as usize, INPUT_WIDTH as usize);
+    let mut out = vec![1.0f32; full * INPUT_HEIGHT as usize];
+    for (y, row) in line.chunks(w).enumerate() {
+        out[y * full..y * full + w].copy_from_slice(row);
+    }
+    Some(out)
+}
+
+/// Greedy CTC decoding of `[T, classes]` probabilities; the visual order reversed.
+pub fn decode(probs: ArrayView2<'_, f32>) -> NameRead {
+    let charset: Vec<char> = CHARSET.chars().collect();
+    let mut visual: Vec<char> = Vec::new();
+    let mut confidence = 1.0f32;
+    let mut prev = 0usize;
+    let mut run_best = 0.0f32;
+    for row in probs.outer_iter() {
+        let (best, p) =
+            row.iter().enumerate().fold(
+                (0, f32::MIN),
+                |acc, (i, &v)| if v > acc.1 { (i, v) } else { acc },
+            );
+        if best != prev && prev != 0 {
+            confidence = confidence.min(run_best);
+        }
+        if best != 0 && best != prev {
+            if let Some(&c) = charset.get(best - 1) {
+                visual.push(c);
+            }
+            run_best = p;
+        } else if best != 0 {
+            run_best = run_best.max(p);
+        }
+        prev = best;
+    }
+    if prev != 0 {
+        confidence = confidence.min(run_best);
+    }
+    let text: String = visual.iter().rev().collect();
+    NameRead {
+        text: text.split_whitespace().collect::<Vec<_>>().join(" "),
+        confidence,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    #[test]
+    fn decoding_reverses_visual_order_and_keeps_the_weakest_character() {
+        let charset: Vec<char> = CHARSET.chars().collect();
+        let class = |c: char| charset.iter().position(|&x| x == c).unwrap() + 1;
+        // Visual order of `سعد` is `د`, `ع`, `س`; repeats and blanks collapse.
+        let steps = [
+            (class('د'), 0.9),
+            (class('د'), 0.95),
+            (0, 0.99),
+            (class('ع'), 0.6),
+            (class('س'), 0.8),
+            (0, 0.99),
+        ];
+        let mut probs = Array2::<f32>::zeros((steps.len(), charset.len() + 1));
+        for (t, &(c, p)) in steps.iter().enumerate() {
+            probs[[t, c]] = p;
+        }
+        let read = decode(probs.view());
+        assert_eq!(read.text, "سعد");
+        assert!((read.confidence - 0.6).abs() < 1e-6);
+    }
+
+    #[test]
+    fn narrow_lines_are_padded_with_paper() {
+        let img = RgbImage::from_fn(100, 50, |x, _| {
+            let v = if x < 50 { 30 } else { 220 };
+            image::Rgb([v, v, v])
+        });
+        let q: Quad = [[0.0, 0.0], [100.0, 0.0], [100.0, 50.0], [0.0, 50.0]];
+        let p = prepare(&img, &q).unwrap();
+        assert_eq!(p.len(), (INPUT_WIDTH * INPUT_HEIGHT) as usize);
+        // 100 x 50 at height 32 is 64 wide: ink, paper, then padding.
+        assert!(p[0] < 0.05 && p[63] > 0.95 && p[200] == 1.0);
+    }
+}
