@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use super::layout::{ink_segments, CardBox, Row};
 use super::{derived_fields, locate, number_valid, turned_180, CardReader, IdModels, IdReadParams};
-use crate::error::{PipelineError, Result};
+use crate::error::Result;
 use crate::extraction::Extraction;
 use crate::ocr::text_recognize::{recognize_crops, TextRecognizeParams};
 use crate::worker::Worker;
@@ -335,17 +335,7 @@ fn read_name(r: &mut CardReader, row: Option<&Row>) -> Result<(String, f32)> {
         translit::is_known_name_word,
     )?;
     let tesseract = (translit::correct_name_words(&read.text), read.confidence);
-    // The row box hugs the letters' bodies; dots and ascenders stand above it, and the
-    // trained reader learned lines with their dots inside a margin.
-    let h = row.bounds.height();
-    let quad = row.bounds.grown(0.2 * h, 0.3 * h).quad();
-    let trained = match r.models.names.as_mut() {
-        Some(reader) => reader
-            .read(&r.card.image, &quad)
-            .map_err(PipelineError::inference)?,
-        None => None,
-    };
-    Ok(match trained {
+    Ok(match r.trained_name(&row.bounds)? {
         Some(t) => choose_name(tesseract, (t.text, t.confidence)),
         None => tesseract,
     })
@@ -362,7 +352,7 @@ const TRAINED_NAME_SURE: f32 = 0.5;
 /// otherwise the trained read wins whole when every word of it is known and it is sure,
 /// or Tesseract's read is not all known. Dev seed 4242, 150 fronts: first_name 88.7 ->
 /// 94.7%, last_names 85.3 -> 94.0% (benches/results/national_id.md).
-fn choose_name(tesseract: (String, f32), trained: (String, f32)) -> (String, f32) {
+pub(crate) fn choose_name(tesseract: (String, f32), trained: (String, f32)) -> (String, f32) {
     let known = |w: &&str| translit::is_known_name_word(w);
     let tw: Vec<&str> = tesseract.0.split_whitespace().collect();
     let rw: Vec<&str> = trained.0.split_whitespace().collect();
