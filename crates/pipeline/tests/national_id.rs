@@ -113,6 +113,31 @@ fn fronts_read_back_number_dates_and_names() {
     assert!(name_misses.len() <= 1, "{name_misses:#?}");
 }
 
+/// Names a Naskh face draws with a stacked ligature: Tesseract alone read `محمد` as `مد`
+/// (dev seed 4242, card 33, easy) and `مجدي` as `مدي` (card 8, hard); with the trained
+/// name reader (`models/trained/name_reader.onnx`) both come whole.
+#[test]
+fn stacked_ligature_names_are_read_whole() {
+    let Some((mut worker, mut models)) = setup() else {
+        return;
+    };
+    assert!(models.names.is_some(), "name_reader.onnx is committed");
+    for (index, difficulty, field, want) in [
+        (33, Difficulty::Easy, "last_names", "موسى محمد نوح"),
+        (8, Difficulty::Hard, "last_names", "مجدي عبدالعال الحلواني"),
+    ] {
+        let sp = SynthParams {
+            seed: 4242,
+            difficulty,
+            ..SynthParams::default()
+        };
+        let s = render(DocKind::IdFront, &sp, index).expect("render");
+        assert_eq!(truth(&s, field), want, "the synthetic card changed");
+        let ex = read_rectified(DocKind::IdFront, &mut worker, &mut models, &s);
+        assert_eq!(ex.get_str(field).unwrap_or(""), want, "{}", s.truth.id);
+    }
+}
+
 #[test]
 fn backs_read_back_number_and_dates() {
     let Some((mut worker, mut models)) = setup() else {
