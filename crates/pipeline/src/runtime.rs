@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use ndarray::{ArrayD, ArrayViewD};
+use ndarray::{Array3, Array4, ArrayD, ArrayViewD, Ix3};
 use ort::environment::Environment;
 use ort::session::builder::GraphOptimizationLevel;
 use ort::session::Session;
@@ -260,6 +260,31 @@ impl OnnxModel {
     pub fn run_f32(&mut self, input: ArrayViewD<'_, f32>) -> Result<ArrayD<f32>, RuntimeError> {
         let mut outputs = self.run_many(&[input])?;
         Ok(outputs.swap_remove(0))
+    }
+
+    /// Runs a line recogniser: `inputs` (row-major `height` x `width` grey planes, each
+    /// at most that long) as one `[N, 1, height, width]` batch; its `[N, T, classes]`
+    /// output. `model` names the file in a shape error.
+    pub fn run_line_batch<I: AsRef<[f32]>>(
+        &mut self,
+        model: &str,
+        inputs: &[I],
+        height: usize,
+        width: usize,
+    ) -> Result<Array3<f32>, RuntimeError> {
+        let mut batch = Array4::<f32>::zeros((inputs.len(), 1, height, width));
+        for (mut plane, input) in batch.outer_iter_mut().zip(inputs) {
+            for (dst, src) in plane.iter_mut().zip(input.as_ref()) {
+                *dst = *src;
+            }
+        }
+        self.run_f32(batch.into_dyn().view())?
+            .into_dimensionality::<Ix3>()
+            .map_err(|e| RuntimeError::Shape {
+                model: model.into(),
+                what: "output",
+                detail: e.to_string(),
+            })
     }
 
     /// Runs the model on `inputs`, in the model's input order, and returns every output.

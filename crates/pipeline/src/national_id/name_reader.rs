@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use image::RgbImage;
-use ndarray::{Array4, ArrayView2, Ix3};
+use ndarray::ArrayView2;
 
 use crate::extraction::Quad;
 use crate::runtime::{OnnxModel, RuntimeConfig, RuntimeError};
@@ -77,19 +77,12 @@ impl NameReader {
         let Some(input) = prepare(image, quad) else {
             return Ok(None);
         };
-        let (h, w) = (INPUT_HEIGHT as usize, INPUT_WIDTH as usize);
-        let mut batch = Array4::<f32>::zeros((1, 1, h, w));
-        for (k, v) in input.iter().enumerate().take(h * w) {
-            batch[[0, 0, k / w, k % w]] = *v;
-        }
-        let out = self.model.run_f32(batch.into_dyn().view())?;
-        let out = out
-            .into_dimensionality::<Ix3>()
-            .map_err(|e| RuntimeError::Shape {
-                model: MODEL_FILE.into(),
-                what: "output",
-                detail: e.to_string(),
-            })?;
+        let out = self.model.run_line_batch(
+            MODEL_FILE,
+            &[input],
+            INPUT_HEIGHT as usize,
+            INPUT_WIDTH as usize,
+        )?;
         Ok(out.outer_iter().next().map(|p| decode(p)))
     }
 }

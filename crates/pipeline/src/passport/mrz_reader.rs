@@ -7,7 +7,6 @@
 use std::path::{Path, PathBuf};
 
 use image::RgbImage;
-use ndarray::{Array4, Ix3};
 
 use super::recognize::{decode_masked, LineRead, MrzClasses};
 use crate::geometry::Quad;
@@ -72,22 +71,12 @@ impl MrzReader {
         if inputs.is_empty() {
             return Ok(vec![LineRead::default(); quads.len()]);
         }
-        let (h, w) = (INPUT_HEIGHT as usize, INPUT_WIDTH as usize);
-        let mut batch = Array4::<f32>::zeros((inputs.len(), 1, h, w));
-        for (i, input) in inputs.iter().enumerate() {
-            let mut plane = batch.slice_mut(ndarray::s![i, 0, .., ..]);
-            for (dst, src) in plane.iter_mut().zip(input.iter()) {
-                *dst = *src;
-            }
-        }
-        let out = self.model.run_f32(batch.into_dyn().view())?;
-        let out = out
-            .into_dimensionality::<Ix3>()
-            .map_err(|e| RuntimeError::Shape {
-                model: MODEL_FILE.into(),
-                what: "output",
-                detail: e.to_string(),
-            })?;
+        let out = self.model.run_line_batch(
+            MODEL_FILE,
+            &inputs,
+            INPUT_HEIGHT as usize,
+            INPUT_WIDTH as usize,
+        )?;
         let mut reads = out
             .outer_iter()
             .map(|p| decode_masked(p, &self.classes, 1.0))

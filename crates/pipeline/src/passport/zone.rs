@@ -355,11 +355,7 @@ pub fn name_from_other(
     }
     let ours = zone.mrz.lines[line].as_bytes();
     let theirs = other.mrz.lines[line].as_bytes();
-    let letters: Vec<usize> = (start..end)
-        .filter(|&i| ours[i] != b'<' && !mrz::FILLER_LOOK_ALIKES.contains(&ours[i]))
-        .collect();
-    let agree = letters.iter().filter(|&&i| theirs[i] == ours[i]).count();
-    if (agree as f32) < 0.9 * letters.len() as f32 {
+    if !aligned(ours, theirs, start..end) {
         return None;
     }
     let changes: Vec<usize> = (start..end)
@@ -399,11 +395,7 @@ pub fn header_from_other(
     }
     let ours = zone.mrz.lines[0].as_bytes();
     let theirs = other.mrz.lines[0].as_bytes();
-    let letters: Vec<usize> = (0..ours.len())
-        .filter(|&i| ours[i] != b'<' && !mrz::FILLER_LOOK_ALIKES.contains(&ours[i]))
-        .collect();
-    let agree = letters.iter().filter(|&&i| theirs[i] == ours[i]).count();
-    if (agree as f32) < 0.9 * letters.len() as f32 {
+    if !aligned(ours, theirs, 0..ours.len()) {
         return None;
     }
     let changes: Vec<(usize, u8)> = (0..HEADER_LEN)
@@ -430,6 +422,16 @@ pub fn header_from_other(
         return None;
     }
     with_replaced(zone, 0, &changes, today, params)
+}
+
+/// Whether two readings of one line are of the same text, aligned: of `ours`' letters in
+/// `range` (fillers and their look-alikes aside), at least 90% are the same in `theirs`.
+fn aligned(ours: &[u8], theirs: &[u8], range: std::ops::Range<usize>) -> bool {
+    let letters: Vec<usize> = range
+        .filter(|&i| ours[i] != b'<' && !mrz::FILLER_LOOK_ALIKES.contains(&ours[i]))
+        .collect();
+    let agree = letters.iter().filter(|&&i| theirs[i] == ours[i]).count();
+    agree as f32 >= 0.9 * letters.len() as f32
 }
 
 /// Document code (2) and issuing state (3): the start of line 0 in every format.

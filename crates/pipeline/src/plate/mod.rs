@@ -17,7 +17,7 @@ pub mod locate;
 use std::path::{Path, PathBuf};
 
 use image::RgbImage;
-use ndarray::{Array4, ArrayView2, Ix3};
+use ndarray::ArrayView2;
 use serde_json::json;
 
 use crate::error::{PipelineError, Result};
@@ -293,22 +293,12 @@ impl PlateModels {
         if inputs.is_empty() {
             return Ok(Vec::new());
         }
-        let (h, w) = (INPUT_HEIGHT as usize, INPUT_WIDTH as usize);
-        let mut batch = Array4::<f32>::zeros((inputs.len(), 1, h, w));
-        for (i, input) in inputs.iter().enumerate() {
-            for (k, v) in input.iter().enumerate().take(h * w) {
-                batch[[i, 0, k / w, k % w]] = *v;
-            }
-        }
-        let batch = batch.into_dyn();
-        let out = self.reader.run_f32(batch.view())?;
-        let out = out
-            .into_dimensionality::<Ix3>()
-            .map_err(|e| RuntimeError::Shape {
-                model: MODEL_FILE.into(),
-                what: "output",
-                detail: e.to_string(),
-            })?;
+        let out = self.reader.run_line_batch(
+            MODEL_FILE,
+            inputs,
+            INPUT_HEIGHT as usize,
+            INPUT_WIDTH as usize,
+        )?;
         Ok(out.outer_iter().map(|p| decode(p)).collect())
     }
 
