@@ -91,9 +91,7 @@ impl NameReader {
 /// aspect (at most [`INPUT_WIDTH`] wide), grey, stretched between its 2nd and 98th
 /// percentiles, padded on the right with 1.0; row-major 32 x 256.
 pub fn prepare(image: &RgbImage, quad: &Quad) -> Option<Vec<f32>> {
-    let side = |a: [f32; 2], b: [f32; 2]| ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt();
-    let qw = (side(quad[0], quad[1]) + side(quad[3], quad[2])) / 2.0;
-    let qh = (side(quad[0], quad[3]) + side(quad[1], quad[2])) / 2.0;
+    let (qw, qh) = crate::geometry::quad_size(quad);
     if qw < 2.0 || qh < 2.0 {
         return None;
     }
@@ -110,36 +108,14 @@ pub fn prepare(image: &RgbImage, quad: &Quad) -> Option<Vec<f32>> {
 /// Greedy CTC decoding of `[T, classes]` probabilities; the visual order reversed.
 pub fn decode(probs: ArrayView2<'_, f32>) -> NameRead {
     let charset: Vec<char> = CHARSET.chars().collect();
-    let mut visual: Vec<char> = Vec::new();
-    let mut confidence = 1.0f32;
-    let mut prev = 0usize;
-    let mut run_best = 0.0f32;
-    for row in probs.outer_iter() {
-        let (best, p) =
-            row.iter().enumerate().fold(
-                (0, f32::MIN),
-                |acc, (i, &v)| if v > acc.1 { (i, v) } else { acc },
-            );
-        if best != prev && prev != 0 {
-            confidence = confidence.min(run_best);
-        }
-        if best != 0 && best != prev {
-            if let Some(&c) = charset.get(best - 1) {
-                visual.push(c);
-            }
-            run_best = p;
-        } else if best != 0 {
-            run_best = run_best.max(p);
-        }
-        prev = best;
-    }
-    if prev != 0 {
-        confidence = confidence.min(run_best);
-    }
-    let text: String = visual.iter().rev().collect();
+    let read: Vec<(char, f32)> = crate::ocr::text_recognize::ctc_runs(probs)
+        .into_iter()
+        .filter_map(|run| Some((*charset.get(run.class - 1)?, run.confidence)))
+        .collect();
+    let text: String = read.iter().rev().map(|&(c, _)| c).collect();
     NameRead {
         text: text.split_whitespace().collect::<Vec<_>>().join(" "),
-        confidence,
+        confidence: read.iter().map(|&(_, p)| p).fold(1.0, f32::min),
     }
 }
 

@@ -217,6 +217,46 @@ pub fn prepare_batch(crops: &[&RgbImage], params: &TextRecognizeParams) -> (Arra
     (tensor, widths)
 }
 
+/// One character of a greedy CTC decoding (index 0 is the blank and never one).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CtcRun {
+    /// The class index.
+    pub class: usize,
+    /// The probability of its surest column.
+    pub confidence: f32,
+    /// Its first and last column.
+    pub columns: (usize, usize),
+}
+
+/// Greedy CTC decoding of `[T, C]` probabilities into runs: each column's best class, a
+/// repeat of the previous column's class extending its run, blanks separating runs.
+pub fn ctc_runs(probs: ArrayView2<'_, f32>) -> Vec<CtcRun> {
+    let mut runs: Vec<CtcRun> = Vec::new();
+    let mut prev = 0usize;
+    for (t, row) in probs.outer_iter().enumerate() {
+        let (best, p) =
+            row.iter().enumerate().fold(
+                (0, f32::MIN),
+                |acc, (i, &v)| if v > acc.1 { (i, v) } else { acc },
+            );
+        if best != 0 {
+            match runs.last_mut() {
+                Some(run) if best == prev => {
+                    run.confidence = run.confidence.max(p);
+                    run.columns.1 = t;
+                }
+                _ => runs.push(CtcRun {
+                    class: best,
+                    confidence: p,
+                    columns: (t, t),
+                }),
+            }
+        }
+        prev = best;
+    }
+    runs
+}
+
 /// Greedy CTC decoding of one line's `[T, C]` probabilities. `content_fraction` is the
 /// part of the input width that held the line (the rest was padding), to place
 /// characters.

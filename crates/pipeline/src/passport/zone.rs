@@ -416,7 +416,7 @@ pub fn header_from_other(
     for &(i, t) in &changes {
         header[i] = t;
     }
-    let code_ok = header[0].is_ascii_uppercase() && header[0] != b'<';
+    let code_ok = header[0].is_ascii_uppercase();
     let state = std::str::from_utf8(&header[2..HEADER_LEN]).ok()?;
     if !code_ok || !mrz::states::is_valid(state) {
         return None;

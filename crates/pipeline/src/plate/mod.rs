@@ -167,35 +167,18 @@ impl PlateShape {
 /// Greedy CTC decoding of one `[T, 28]` probability matrix: a character per run of
 /// equal non-blank argmaxes; its confidence is the run's highest probability.
 pub fn decode(probs: ArrayView2<'_, f32>) -> PlateRead {
-    let mut chars: Vec<PlateChar> = Vec::new();
-    let mut prev = 0usize;
-    for (t, row) in probs.outer_iter().enumerate() {
-        let (best, p) =
-            row.iter().enumerate().fold(
-                (0, f32::MIN),
-                |acc, (i, &v)| if v > acc.1 { (i, v) } else { acc },
-            );
-        if best != 0 {
-            if best == prev {
-                if let Some(last) = chars.last_mut() {
-                    last.confidence = last.confidence.max(p);
-                    last.columns.1 = t;
-                }
+    let chars = crate::ocr::text_recognize::ctc_runs(probs)
+        .into_iter()
+        .map(|run| PlateChar {
+            ch: if run.class <= LETTERS.len() {
+                LETTERS[run.class - 1]
             } else {
-                let ch = if best <= LETTERS.len() {
-                    LETTERS[best - 1]
-                } else {
-                    char::from(b'0' + (best - 1 - LETTERS.len()) as u8)
-                };
-                chars.push(PlateChar {
-                    ch,
-                    confidence: p,
-                    columns: (t, t),
-                });
-            }
-        }
-        prev = best;
-    }
+                char::from(b'0' + (run.class - 1 - LETTERS.len()) as u8)
+            },
+            confidence: run.confidence,
+            columns: run.columns,
+        })
+        .collect();
     PlateRead { chars }
 }
 
