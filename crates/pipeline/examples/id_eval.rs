@@ -74,6 +74,11 @@ fn main() {
                 ..synth.clone()
             };
             let sample = render(kind, &sp, index).expect("render");
+            // `ID_EVAL_DUMP=DIR`: the photos are also written there, to look at.
+            if let Ok(dir) = std::env::var("ID_EVAL_DUMP") {
+                let path = std::path::Path::new(&dir).join(format!("{}.png", sample.truth.id));
+                sample.image.save(&path).expect("write the photo");
+            }
             let started = Instant::now();
             let result = match kind {
                 DocKind::IdFront => front::read(&mut worker, &mut models, &sample.image, &params),

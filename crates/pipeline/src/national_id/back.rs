@@ -241,8 +241,39 @@ pub fn read_card(
     // Everything right of the barcode; the text never reaches further left.
     let ink = r.ink_boxes((layout.barcode.0, 0.0, 0.99, 0.99));
     let mut rows = r.rows(&ink);
-    if !rows.iter().any(|row| row.cy() < layout.number_row_end * h) {
-        // No number found from the ink: the detector's boxes.
+    // The number: the topmost long row (the release row may also end above
+    // `number_row_end` on a shifted layout, but always below the number), not a speck
+    // (the dots of the release label's `الإصدار` make a long thin row under a number
+    // whose thin grey digits the ink lost).
+    let number_row_of = |rows: &[Row]| {
+        let line = |row: &&Row| row.bounds.height() >= layout.min_line_height * h;
+        let top = rows
+            .iter()
+            .filter(line)
+            .filter(|row| {
+                row.cy() < layout.number_row_end * h
+                    && row.bounds.width() > 4.0 * row.bounds.height()
+            })
+            .min_by(|a, b| a.cy().total_cmp(&b.cy()))?;
+        // A line above it is what is left of the number, broken into pieces: this
+        // long row is the release row.
+        let above = rows
+            .iter()
+            .filter(line)
+            .any(|row| row.bounds.y1 <= top.bounds.y0 + 2.0);
+        (!above).then(|| top.clone())
+    };
+    let mut number_row = number_row_of(&rows);
+    let mut number = match &number_row {
+        Some(row) => r.id_number(&row.bounds)?,
+        None => None,
+    };
+    if !number.as_ref().is_some_and(|n| n.parsed.is_ok()) {
+        // No valid number from the ink: the detector's boxes. The ink loses thin grey
+        // digits under glare (the number then breaks into pieces), and on a card
+        // rectified too wide the number starts left of the barcode's edge, where no ink
+        // is looked for. Where the ink found rows up there, the detector gives the
+        // number row alone and the rows below keep their ink boxes.
         let boxes: Vec<CardBox> = r
             .boxes()?
             .into_iter()
@@ -252,23 +283,26 @@ pub fn read_card(
                     && b.cy() < layout.barcode.2 * h)
             })
             .collect();
-        rows = r.rows(&boxes);
+        let detected = r.rows(&boxes);
+        let detected_row = number_row_of(&detected);
+        let detected_number = match &detected_row {
+            Some(row) if Some(row) != number_row.as_ref() => r.id_number(&row.bounds)?,
+            _ => None,
+        };
+        let better = match (&detected_number, &number) {
+            (Some(d), _) if d.parsed.is_ok() => true,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        if better {
+            number = detected_number;
+            number_row = detected_row;
+        }
+        if !rows.iter().any(|row| row.cy() < layout.number_row_end * h) {
+            rows = detected;
+        }
     }
     let mut out = Extraction::default();
-
-    // The number: the topmost long row (the release row may also end above
-    // `number_row_end` on a shifted layout, but always below the number).
-    let number_row = rows
-        .iter()
-        .filter(|row| {
-            row.cy() < layout.number_row_end * h && row.bounds.width() > 4.0 * row.bounds.height()
-        })
-        .min_by(|a, b| a.cy().total_cmp(&b.cy()))
-        .cloned();
-    let number = match &number_row {
-        Some(row) => r.id_number(&row.bounds)?,
-        None => None,
-    };
     let mut parsed_id = None;
     match &number {
         Some(n) => {
@@ -305,9 +339,11 @@ pub fn read_card(
             .as_ref()
             .is_none_or(|n| row.bounds.y0 >= n.bounds.y1 - 2.0)
     };
+    // Not a speck: the dots of `الإصدار` can stand as a row of their own above it.
     let release_row = rows
         .iter()
         .filter(below_number)
+        .filter(|row| row.bounds.height() >= layout.min_line_height * h)
         .find(|row| row.cy() < layout.release_row_end * h)
         .cloned();
     // Pieces of the bottom line standing apart (the date and a stray end of its label)
@@ -421,8 +457,12 @@ pub fn read_card(
     let title = job_rows.get(1).map(|&i| (&texts[i], &middle[i]));
     match job {
         Some(((t, c), row)) => {
-            let job = vocab::snap_job(t).unwrap_or(t);
-            r.push(&mut out, "job", json!(job), *c, Some(&row.bounds))
+            let trained = match vocab::job_within(t, 0) {
+                Some(_) => None,
+                None => r.trained_name(&row.bounds)?,
+            };
+            let (job, c) = choose_job((t, *c), trained.map(|n| (n.text, n.confidence)));
+            r.push(&mut out, "job", json!(job), c, Some(&row.bounds))
         }
         None => r.push(&mut out, "job", json!(""), 0.0, None),
     }
@@ -559,6 +599,24 @@ fn reconcile_dates(
         }
         None => out.push(field, json!(iso)).confidence = Some(confidence),
     }
+}
+
+/// The job from Tesseract's voted read and, when that is not a job as it stands, the
+/// trained line reader's read of the same row. Tesseract drops short job words whole on
+/// hard cards (`نجار` read `اا`, `صحفي` read `في`); the trained reader, made for the
+/// front's names, reads them letter by letter. Its read wins when it is within one edit
+/// of a job and Tesseract's is not; otherwise Tesseract's read is snapped as before.
+fn choose_job(tesseract: (&str, f32), trained: Option<(String, f32)>) -> (String, f32) {
+    let (t, c) = tesseract;
+    if let Some(job) = vocab::job_within(t, 0) {
+        return (job.to_string(), c);
+    }
+    if let Some((text, confidence)) = trained {
+        if let Some(job) = vocab::job_within(&text, 1) {
+            return (job.to_string(), confidence.max(c));
+        }
+    }
+    (vocab::snap_job(t).unwrap_or(t).to_string(), c)
 }
 
 /// A word of the back's middle rows that a list knows: a job's, or a name's.
