@@ -37,6 +37,13 @@ pub struct FrontLayout {
     pub offsets: [f32; 4],
     /// Largest distance from the expected centre. Default 0.055: half the line pitch.
     pub tolerance: f32,
+    /// Rows less tall than this are specks (a letter's dots standing apart), not text.
+    /// Default 0.025 (16 px on the 630 px card; the smallest line stands 20 px or more).
+    pub min_line_height: f32,
+    /// A name row less tall than this is a faint line the ink search found in part: it
+    /// is grown to this height and across the line's width before reading. Default
+    /// 0.045 (28 px; a first name stands 30-48 px).
+    pub faint_line_height: f32,
 }
 
 impl Default for FrontLayout {
@@ -48,6 +55,8 @@ impl Default for FrontLayout {
             serial_band: (0.68, 0.95),
             offsets: [-0.53, -0.42, -0.285, -0.185],
             tolerance: 0.055,
+            min_line_height: 0.025,
+            faint_line_height: 0.045,
         }
     }
 }
@@ -185,6 +194,8 @@ pub fn read_card(
                 .is_none_or(|n| row.bounds.y1 <= n.bounds.y0 + 2.0)
         })
         .collect();
+    let merged = with_specks_joined(&candidates, layout.min_line_height * h);
+    let candidates: Vec<&Row> = merged.iter().collect();
     let mut slots: [Option<Row>; 4] = Default::default();
     if candidates.len() == 4 {
         // The usual case: exactly the four rows, in order.
@@ -215,6 +226,15 @@ pub fn read_card(
     // than lost words (dev seed 4242: first_name CER 4.21 -> 5.15%).
     let text_left = layout.photo_column_end * w;
     let last_row = last_row.map(|row| grown_over_faint_words(&r, row, text_left));
+    let first_row = first_row.map(|row| {
+        faint_row_grown(
+            &r,
+            row,
+            last_row.as_ref(),
+            layout.faint_line_height * h,
+            text_left,
+        )
+    });
 
     let first = read_name(&mut r, first_row.as_ref())?;
     let last = read_name(&mut r, last_row.as_ref())?;
@@ -327,6 +347,69 @@ pub(crate) fn letters_only(s: &str) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Rows with each speck (a row less tall than `min_height`: a letter's dots standing
+/// apart) joined to the line just below it that it overlaps, if no further below than
+/// the speck is tall (a speck further from the line under it belongs to the line above:
+/// joined, it made the last names' row too tall to read whole): left alone, the dot
+/// of `خلود`'s `خ` lay nearer the first name's place than the name itself. A speck with
+/// no line under it stays: it can be a faint line that the ink search found in part.
+fn with_specks_joined(rows: &[&Row], min_height: f32) -> Vec<Row> {
+    let is_speck = |row: &Row| row.bounds.height() < min_height;
+    let mut out: Vec<Row> = rows.iter().map(|r| (*r).clone()).collect();
+    let mut joined = vec![false; out.len()];
+    for i in 0..out.len() {
+        if !is_speck(&out[i]) {
+            continue;
+        }
+        let s = out[i].bounds;
+        let below = (0..out.len())
+            .filter(|&j| j != i && !is_speck(&out[j]))
+            .filter(|&j| {
+                let b = out[j].bounds;
+                let gap = b.y0 - s.y1;
+                gap >= -2.0 && gap <= s.height().max(4.0) && s.x0 < b.x1 && s.x1 > b.x0
+            })
+            .min_by(|&a, &b| out[a].bounds.y0.total_cmp(&out[b].bounds.y0));
+        if let Some(j) = below {
+            let b = &mut out[j].bounds;
+            *b = CardBox {
+                x0: b.x0.min(s.x0),
+                y0: b.y0.min(s.y0),
+                x1: b.x1.max(s.x1),
+                y1: b.y1,
+            };
+            joined[i] = true;
+        }
+    }
+    out.into_iter()
+        .zip(joined)
+        .filter(|(_, j)| !j)
+        .map(|(r, _)| r)
+        .collect()
+}
+
+/// A faint first-name row (less tall than `height`: the ink search found the line in
+/// part, `رشا` as a 10 px sliver) grown to `height` about its centre, right to the
+/// last-names row's right edge (names are right-aligned) and left over its faint words.
+fn faint_row_grown(r: &CardReader, row: Row, below: Option<&Row>, height: f32, left: f32) -> Row {
+    let b = row.bounds;
+    if b.height() >= height {
+        return row;
+    }
+    let cy = b.cy();
+    let x1 = below.map_or(b.x1, |n| n.bounds.x1.max(b.x1));
+    let grown = Row {
+        bounds: CardBox {
+            x0: b.x0,
+            y0: cy - 0.5 * height,
+            x1,
+            y1: cy + 0.5 * height,
+        },
+        ..row
+    };
+    grown_over_faint_words(r, grown, left)
 }
 
 /// A name row grown left over the words its ink boxes lost: glare pales the end of a
