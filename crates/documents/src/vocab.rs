@@ -467,13 +467,6 @@ pub fn snap_job(read: &str) -> Option<&'static str> {
     }
 }
 
-/// The job of [`JOBS`] within `max_distance` edits of `read` (on matching keys), without
-/// [`snap_job`]'s fallbacks: readers use it to tell a reading that is a job from one that
-/// only resembles one.
-pub fn job_within(read: &str, max_distance: usize) -> Option<&'static str> {
-    closest_term(read, JOBS, max_distance).map(|t| t.arabic)
-}
-
 /// Whether `word` is a word of a job in [`JOBS`] (`صحفية`, `منزل` of `ربة منزل`),
 /// compared on matching keys: readers use it to choose between readings of a job line.
 pub fn is_job_word(word: &str) -> bool {

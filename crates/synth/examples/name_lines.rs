@@ -1,7 +1,6 @@
-//! Writes the Arabic name lines of flat synthetic ID fronts and the job, employer and
-//! husband lines of their backs, for training the name reader:
+//! Writes the Arabic name lines of flat synthetic ID fronts, for training the name reader:
 //! `cargo run --release -p hawiya-synth --example name_lines -- OUT N SEED`
-//! writes `OUT/<card>_<side><line>.png` (the line's ink box with half its height of margin on
+//! writes `OUT/<card>_<line>.png` (the line's ink box with half its height of margin on
 //! every side, so the trainer can jitter the crop) and `OUT/labels.tsv` (file, the ink
 //! box within the crop as x0 y0 x1 y1, the text as printed).
 
@@ -9,12 +8,8 @@ use std::io::Write;
 
 use hawiya_synth::{render_card_flat, DocKind, SynthParams};
 
-/// The lines the reader learns: the names (the fields Tesseract reads worst) and the
-/// back's free-text lines, whose short words Tesseract drops whole on hard cards.
-const SIDES: &[(DocKind, &str, &[&str])] = &[
-    (DocKind::IdFront, "f", &["first_name", "last_names"]),
-    (DocKind::IdBack, "b", &["job", "jobTitle", "husbandName"]),
-];
+/// The lines the reader learns: the names (the fields Tesseract reads worst).
+const FIELDS: &[&str] = &["first_name", "last_names"];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -28,28 +23,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let mut tsv = std::fs::File::create(out.join("labels.tsv"))?;
     for i in 0..n {
-        for &(kind, side, fields) in SIDES {
-            write_lines(&out, &mut tsv, kind, side, fields, &params, i)?;
-        }
-    }
-    Ok(())
-}
-
-/// Writes the `fields` lines of card `i` of `kind` and their labels.
-fn write_lines(
-    out: &std::path::Path,
-    tsv: &mut std::fs::File,
-    kind: DocKind,
-    side: &str,
-    fields: &[&str],
-    params: &SynthParams,
-    i: u64,
-) -> Result<(), Box<dyn std::error::Error>> {
-    {
-        let s = render_card_flat(kind, params, i)?;
+        let s = render_card_flat(DocKind::IdFront, &params, i)?;
         let (w, h) = (s.image.width() as f32, s.image.height() as f32);
         for (k, line) in s.truth.lines.iter().enumerate() {
-            if !line.field.as_deref().is_some_and(|f| fields.contains(&f)) {
+            if !line.field.as_deref().is_some_and(|f| FIELDS.contains(&f)) {
                 continue;
             }
             let xs = line.quad.0.map(|p| p[0]);
@@ -73,7 +50,7 @@ fn write_lines(
                 (cy1 - cy0) as u32,
             )
             .to_image();
-            let name = format!("{i:06}_{side}{k}.png");
+            let name = format!("{i:06}_{k}.png");
             crop.save(out.join(&name))?;
             writeln!(
                 tsv,

@@ -457,12 +457,8 @@ pub fn read_card(
     let title = job_rows.get(1).map(|&i| (&texts[i], &middle[i]));
     match job {
         Some(((t, c), row)) => {
-            let trained = match vocab::job_within(t, 0) {
-                Some(_) => None,
-                None => r.trained_name(&row.bounds)?,
-            };
-            let (job, c) = choose_job((t, *c), trained.map(|n| (n.text, n.confidence)));
-            r.push(&mut out, "job", json!(job), c, Some(&row.bounds))
+            let job = vocab::snap_job(t).unwrap_or(t);
+            r.push(&mut out, "job", json!(job), *c, Some(&row.bounds))
         }
         None => r.push(&mut out, "job", json!(""), 0.0, None),
     }
@@ -521,7 +517,16 @@ pub fn read_card(
         .and_then(|(i, _)| middle.get(i + 1).map(|row| (&texts[i + 1], row)))
         .filter(|_| married_woman);
     match husband {
-        Some(((t, c), row)) => r.push(&mut out, "husbandName", json!(t), *c, Some(&row.bounds)),
+        Some(((t, c), row)) => {
+            // A name: the trained line reader and the name dictionary arbitrate, as on
+            // the front.
+            let tesseract = (translit::correct_name_words(t), *c);
+            let (name, c) = match r.trained_name(&row.bounds)? {
+                Some(n) => super::front::choose_name(tesseract, (n.text, n.confidence)),
+                None => tesseract,
+            };
+            r.push(&mut out, "husbandName", json!(name), c, Some(&row.bounds))
+        }
         None => r.push(&mut out, "husbandName", Value::Null, 0.0, None),
     }
     Ok(out)
@@ -599,24 +604,6 @@ fn reconcile_dates(
         }
         None => out.push(field, json!(iso)).confidence = Some(confidence),
     }
-}
-
-/// The job from Tesseract's voted read and, when that is not a job as it stands, the
-/// trained line reader's read of the same row. Tesseract drops short job words whole on
-/// hard cards (`نجار` read `اا`, `صحفي` read `في`); the trained reader, made for the
-/// front's names, reads them letter by letter. Its read wins when it is within one edit
-/// of a job and Tesseract's is not; otherwise Tesseract's read is snapped as before.
-fn choose_job(tesseract: (&str, f32), trained: Option<(String, f32)>) -> (String, f32) {
-    let (t, c) = tesseract;
-    if let Some(job) = vocab::job_within(t, 0) {
-        return (job.to_string(), c);
-    }
-    if let Some((text, confidence)) = trained {
-        if let Some(job) = vocab::job_within(&text, 1) {
-            return (job.to_string(), confidence.max(c));
-        }
-    }
-    (vocab::snap_job(t).unwrap_or(t).to_string(), c)
 }
 
 /// A word of the back's middle rows that a list knows: a job's, or a name's.
