@@ -38,6 +38,11 @@ pub struct BackLayout {
     /// Rows less tall than this are specks (dots under a line), not text. Default 0.025
     /// (16 px on the 630 px card: dots stand about 10 px, the smallest line 20 px or more).
     pub min_line_height: f32,
+    /// A middle row taller than this is lines run together. Default 0.16 (100 px on
+    /// the 630 px card; the tallest line, the word row, stands about 50 px).
+    pub max_line_height: f32,
+    /// A job line found in part is grown to this height. Default 0.05 (32 px).
+    pub faint_line_height: f32,
 }
 
 impl Default for BackLayout {
@@ -48,6 +53,8 @@ impl Default for BackLayout {
             expiry_row_start: 0.76,
             barcode: (0.38, 0.27, 0.82),
             min_line_height: 0.025,
+            max_line_height: 0.16,
+            faint_line_height: 0.05,
         }
     }
 }
@@ -268,22 +275,13 @@ pub fn read_card(
         Some(row) => r.id_number(&row.bounds)?,
         None => None,
     };
-    if !number.as_ref().is_some_and(|n| n.parsed.is_ok()) {
+    if number.as_ref().is_none_or(|n| n.parsed.is_err()) {
         // No valid number from the ink: the detector's boxes. The ink loses thin grey
         // digits under glare (the number then breaks into pieces), and on a card
         // rectified too wide the number starts left of the barcode's edge, where no ink
         // is looked for. Where the ink found rows up there, the detector gives the
         // number row alone and the rows below keep their ink boxes.
-        let boxes: Vec<CardBox> = r
-            .boxes()?
-            .into_iter()
-            .filter(|b| {
-                !(b.cx() < layout.barcode.0 * w
-                    && b.cy() > layout.barcode.1 * h
-                    && b.cy() < layout.barcode.2 * h)
-            })
-            .collect();
-        let detected = r.rows(&boxes);
+        let detected = detector_rows(&mut r, &layout)?;
         let detected_row = number_row_of(&detected);
         let detected_number = match &detected_row {
             Some(row) if Some(row) != number_row.as_ref() => r.id_number(&row.bounds)?,
@@ -399,13 +397,59 @@ pub fn read_card(
     let bottom = expiry_row
         .as_ref()
         .map_or(layout.expiry_row_start * h, |row| row.bounds.y0 + 2.0);
-    let middle: Vec<Row> = without_slivers(merge_side_by_side(
-        rows.iter()
-            .filter(|row| row.cy() > top && row.cy() < bottom)
-            .filter(|row| number_row.as_ref() != Some(*row))
-            .cloned()
-            .collect(),
-    ));
+    let middle_of = |rows: &[Row]| {
+        without_slivers(merge_side_by_side(
+            rows.iter()
+                .filter(|row| row.cy() > top && row.cy() < bottom)
+                .filter(|row| number_row.as_ref() != Some(*row))
+                .cloned()
+                .collect(),
+        ))
+    };
+    // The ink search can run the middle lines into one (a shadow or glare joining them)
+    // or keep specks of them only: then the detector's lines are tried.
+    let broken = |middle: &[Row]| {
+        middle.is_empty()
+            || middle
+                .iter()
+                .any(|row| row.bounds.height() > layout.max_line_height * h)
+            || middle
+                .iter()
+                .all(|row| row.bounds.height() < layout.min_line_height * h)
+    };
+    let mut middle: Vec<Row> = middle_of(&rows);
+    if broken(&middle) {
+        let detected = middle_of(&detector_rows(&mut r, &layout)?);
+        if !broken(&detected) {
+            middle = detected;
+        }
+    }
+    // A job line the ink search found in part (a speck of a faint `نجار`): grown to a
+    // line's height, right to the text's right edge, and left over its faint words.
+    if let Some(first) = middle.first_mut() {
+        if first.bounds.height() < layout.min_line_height * h {
+            let right = rows
+                .iter()
+                .map(|row| row.bounds.x1)
+                .fold(first.bounds.x1, f32::max);
+            let cy = first.cy();
+            let half = 0.5 * layout.faint_line_height * h;
+            let grown = Row {
+                bounds: CardBox {
+                    x0: first.bounds.x0,
+                    y0: cy - half,
+                    x1: right,
+                    y1: cy + half,
+                },
+                boxes: Vec::new(),
+            };
+            let grown = super::front::grown_over_faint_words(&r, grown, layout.barcode.0 * w);
+            *first = Row {
+                boxes: vec![grown.bounds],
+                bounds: grown.bounds,
+            };
+        }
+    }
     let mut texts = Vec::with_capacity(middle.len());
     let mut word_row: Option<(usize, Words)> = None;
     for (i, row) in middle.iter().enumerate() {
@@ -530,6 +574,21 @@ pub fn read_card(
         None => r.push(&mut out, "husbandName", Value::Null, 0.0, None),
     }
     Ok(out)
+}
+
+/// Rows of the text detector's boxes, without those on the barcode.
+fn detector_rows(r: &mut CardReader, layout: &BackLayout) -> Result<Vec<Row>> {
+    let (w, h) = (r.card.width(), r.card.height());
+    let boxes: Vec<CardBox> = r
+        .boxes()?
+        .into_iter()
+        .filter(|b| {
+            !(b.cx() < layout.barcode.0 * w
+                && b.cy() > layout.barcode.1 * h
+                && b.cy() < layout.barcode.2 * h)
+        })
+        .collect();
+    Ok(r.rows(&boxes))
 }
 
 /// Answers a date field from its read `(text, confidence, region)`: the date as printed,

@@ -397,7 +397,7 @@ fn faint_row_grown(r: &CardReader, row: Row, below: Option<&Row>, height: f32, l
 /// line until the ink search no longer finds it (`رمضان` alone for `رمضان أسامة زهران`),
 /// though its ink still stands out against the row's own band. The row is carried left
 /// as far as ink runs continue with gaps under 1.5 ink heights, never past `left`.
-fn grown_over_faint_words(r: &CardReader, row: Row, left: f32) -> Row {
+pub(crate) fn grown_over_faint_words(r: &CardReader, row: Row, left: f32) -> Row {
     let b = row.bounds;
     if b.x0 <= left {
         return row;
