@@ -751,6 +751,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn specks_touching_a_line_leave_the_name_slots() {
+        let row = |x0: f32, y0: f32, x1: f32, y1: f32| {
+            let b = CardBox { x0, y0, x1, y1 };
+            Row {
+                boxes: vec![b],
+                bounds: b,
+            }
+        };
+        // Card 4242_134: the dot of `خلود`'s `خ` 3 px above the name; a faint first
+        // name found as a sliver, far from any line, stays.
+        let dot = row(882.0, 181.0, 909.0, 192.0);
+        let name = row(833.0, 195.0, 922.0, 225.0);
+        let sliver = row(869.0, 120.0, 903.0, 130.0);
+        let last = row(564.0, 254.0, 921.0, 296.0);
+        let rows = [&sliver, &dot, &name, &last];
+        let kept: Vec<CardBox> = without_line_specks(&rows, 16.0)
+            .into_iter()
+            .map(|r| r.bounds)
+            .collect();
+        assert_eq!(kept, vec![sliver.bounds, name.bounds, last.bounds]);
+    }
+
+    #[test]
     fn serials_fold_confusions_by_position() {
         assert_eq!(normalize_serial("1S18O6629"), "IS1806629");
         assert!(serial_is_valid(&normalize_serial("is 1866629")));
