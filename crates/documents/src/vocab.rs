@@ -458,12 +458,30 @@ pub fn snap_job(read: &str) -> Option<&'static str> {
         return None;
     }
     let key = normalize_for_matching(read);
-    let mut ending = JOBS
+    let ending: Vec<&Term> = JOBS
         .iter()
-        .filter(|t| normalize_for_matching(t.arabic).ends_with(&key));
-    match (ending.next(), ending.next()) {
-        (Some(t), None) if normalize_for_matching(t.arabic) != key => Some(t.arabic),
-        _ => None,
+        .filter(|t| normalize_for_matching(t.arabic).ends_with(&key))
+        .collect();
+    match ending.as_slice() {
+        [t] if normalize_for_matching(t.arabic) != key => Some(t.arabic),
+        [] | [_] => None,
+        several => {
+            // Ends several jobs share (`في`: `صحفي`, `حرفي`): Tesseract drops a job's
+            // first letters whole where the Naskh faces stack them over `ح`, `ج` or `خ`
+            // (`صحـ`), and reads the rest; a head that stands flat (`حر`) it reads. The
+            // one job whose lost head ends in a stacking letter is taken.
+            let mut stacked = several.iter().filter(|t| {
+                let full = normalize_for_matching(t.arabic);
+                let head = &full[..full.len() - key.len()];
+                head.chars().count() >= 2
+                    && head.ends_with(['ح', 'ج', 'خ'])
+                    && !head.contains(' ')
+            });
+            match (stacked.next(), stacked.next()) {
+                (Some(t), None) => Some(t.arabic),
+                _ => None,
+            }
+        }
     }
 }
 
@@ -793,8 +811,9 @@ mod tests {
         // Exact reads stay, masculine and feminine.
         assert_eq!(snap_job("ممرضة"), Some("ممرضة"));
         assert_eq!(snap_job("ممرض"), Some("ممرض"));
-        // Too short, too far, or a job the list lacks: kept as read.
-        assert_eq!(snap_job("في"), None);
+        // An end several jobs share, one of them losing a head Naskh stacks (`صحـ`
+        // over `حرفي`'s flat `حر`): that one.
+        assert_eq!(snap_job("في"), Some("صحفي"));
         // The end of one job only: its first letters were lost.
         assert_eq!(snap_job("رض"), Some("ممرض"));
         assert_eq!(snap_job("رضة"), Some("ممرضة"));
