@@ -473,9 +473,7 @@ pub fn snap_job(read: &str) -> Option<&'static str> {
             let mut stacked = several.iter().filter(|t| {
                 let full = normalize_for_matching(t.arabic);
                 let head = &full[..full.len() - key.len()];
-                head.chars().count() >= 2
-                    && head.ends_with(['ح', 'ج', 'خ'])
-                    && !head.contains(' ')
+                head.chars().count() >= 2 && head.ends_with(['ح', 'ج', 'خ']) && !head.contains(' ')
             });
             match (stacked.next(), stacked.next()) {
                 (Some(t), None) => Some(t.arabic),
