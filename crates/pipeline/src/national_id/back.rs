@@ -17,7 +17,7 @@ use hawiya_documents::{translit, Code, FieldIssue};
 use image::RgbImage;
 use serde_json::{json, Value};
 
-use super::layout::{ink_segments, CardBox, Row};
+use super::layout::{faint_line_grown, ink_segments, CardBox, Row};
 use super::{derived_fields, locate, number_valid, turned_180, CardReader, IdModels, IdReadParams};
 use crate::error::Result;
 use crate::extraction::Extraction;
@@ -248,15 +248,16 @@ pub fn read_card(
     // Everything right of the barcode; the text never reaches further left.
     let ink = r.ink_boxes((layout.barcode.0, 0.0, 0.99, 0.99));
     let mut rows = r.rows(&ink);
+    // Rows less tall are specks (a letter's dots standing apart), not text.
+    let is_line = |row: &Row| row.bounds.height() >= layout.min_line_height * h;
     // The number: the topmost long row (the release row may also end above
     // `number_row_end` on a shifted layout, but always below the number), not a speck
     // (the dots of the release label's `الإصدار` make a long thin row under a number
     // whose thin grey digits the ink lost).
     let number_row_of = |rows: &[Row]| {
-        let line = |row: &&Row| row.bounds.height() >= layout.min_line_height * h;
         let top = rows
             .iter()
-            .filter(line)
+            .filter(|row| is_line(row))
             .filter(|row| {
                 row.cy() < layout.number_row_end * h
                     && row.bounds.width() > 4.0 * row.bounds.height()
@@ -266,10 +267,11 @@ pub fn read_card(
         // long row is the release row.
         let above = rows
             .iter()
-            .filter(line)
-            .any(|row| row.bounds.y1 <= top.bounds.y0 + 2.0);
+            .any(|row| is_line(row) && row.bounds.y1 <= top.bounds.y0 + 2.0);
         (!above).then(|| top.clone())
     };
+    // The text detector's rows, run at most once per card, where the ink search fails.
+    let mut detected: Option<Vec<Row>> = None;
     let mut number_row = number_row_of(&rows);
     let mut number = match &number_row {
         Some(row) => r.id_number(&row.bounds)?,
@@ -281,23 +283,22 @@ pub fn read_card(
         // rectified too wide the number starts left of the barcode's edge, where no ink
         // is looked for. Where the ink found rows up there, the detector gives the
         // number row alone and the rows below keep their ink boxes.
-        let detected = detector_rows(&mut r, &layout)?;
-        let detected_row = number_row_of(&detected);
+        let detected = detected.insert(detector_rows(&mut r, &layout)?);
+        let detected_row = number_row_of(detected);
         let detected_number = match &detected_row {
             Some(row) if Some(row) != number_row.as_ref() => r.id_number(&row.bounds)?,
             _ => None,
         };
-        let better = match (&detected_number, &number) {
-            (Some(d), _) if d.parsed.is_ok() => true,
-            (Some(_), None) => true,
-            _ => false,
-        };
+        // A valid number, or any where the ink gave none.
+        let better = detected_number
+            .as_ref()
+            .is_some_and(|d| d.parsed.is_ok() || number.is_none());
         if better {
             number = detected_number;
             number_row = detected_row;
         }
         if !rows.iter().any(|row| row.cy() < layout.number_row_end * h) {
-            rows = detected;
+            rows = detected.clone();
         }
     }
     let mut out = Extraction::default();
@@ -341,7 +342,7 @@ pub fn read_card(
     let release_row = rows
         .iter()
         .filter(below_number)
-        .filter(|row| row.bounds.height() >= layout.min_line_height * h)
+        .filter(|row| is_line(row))
         .find(|row| row.cy() < layout.release_row_end * h)
         .cloned();
     // Pieces of the bottom line standing apart (the date and a stray end of its label)
@@ -351,7 +352,7 @@ pub fn read_card(
     let expiry_row = merge_side_by_side(
         rows.iter()
             .filter(|row| row.cy() > layout.expiry_row_start * h)
-            .filter(|row| row.bounds.height() >= layout.min_line_height * h)
+            .filter(|row| is_line(row))
             .cloned()
             .collect(),
     )
@@ -413,42 +414,25 @@ pub fn read_card(
             || middle
                 .iter()
                 .any(|row| row.bounds.height() > layout.max_line_height * h)
-            || middle
-                .iter()
-                .all(|row| row.bounds.height() < layout.min_line_height * h)
+            || !middle.iter().any(is_line)
     };
     let mut middle: Vec<Row> = middle_of(&rows);
     if broken(&middle) {
-        let detected = middle_of(&detector_rows(&mut r, &layout)?);
+        let detected = match detected {
+            Some(rows) => rows,
+            None => detector_rows(&mut r, &layout)?,
+        };
+        let detected = middle_of(&detected);
         if !broken(&detected) {
             middle = detected;
         }
     }
     // A job line the ink search found in part (a speck of a faint `نجار`): grown to a
     // line's height, right to the text's right edge, and left over its faint words.
-    if let Some(first) = middle.first_mut() {
-        if first.bounds.height() < layout.min_line_height * h {
-            let right = rows
-                .iter()
-                .map(|row| row.bounds.x1)
-                .fold(first.bounds.x1, f32::max);
-            let cy = first.cy();
-            let half = 0.5 * layout.faint_line_height * h;
-            let grown = Row {
-                bounds: CardBox {
-                    x0: first.bounds.x0,
-                    y0: cy - half,
-                    x1: right,
-                    y1: cy + half,
-                },
-                boxes: Vec::new(),
-            };
-            let grown = super::front::grown_over_faint_words(&r, grown, layout.barcode.0 * w);
-            *first = Row {
-                boxes: vec![grown.bounds],
-                bounds: grown.bounds,
-            };
-        }
+    if let Some(first) = middle.first_mut().filter(|row| !is_line(row)) {
+        let right = rows.iter().map(|row| row.bounds.x1).fold(0.0, f32::max);
+        let height = layout.faint_line_height * h;
+        *first = faint_line_grown(&card.image, first, height, right, layout.barcode.0 * w);
     }
     let mut texts = Vec::with_capacity(middle.len());
     let mut word_row: Option<(usize, Words)> = None;
@@ -811,13 +795,7 @@ mod tests {
 
     #[test]
     fn fragments_between_the_dates_are_dropped() {
-        let row = |x0: f32, y0: f32, x1: f32, y1: f32| {
-            let b = CardBox { x0, y0, x1, y1 };
-            Row {
-                boxes: vec![b],
-                bounds: b,
-            }
-        };
+        let row = |x0: f32, y0: f32, x1: f32, y1: f32| Row::single(CardBox { x0, y0, x1, y1 });
         // Measured on seed 4242: the tops of `ربة منزل` boxed apart, a 10 px speck under
         // the employer, the word row, the husband's name.
         let rows = vec![

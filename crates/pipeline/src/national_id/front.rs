@@ -12,7 +12,7 @@ use hawiya_documents::{districts, governorates, translit, Code, FieldIssue};
 use image::RgbImage;
 use serde_json::{json, Value};
 
-use super::layout::{ink_segments, CardBox, Row};
+use super::layout::{faint_line_grown, grown_over_faint_words, ink_segments, CardBox, Row};
 use super::{derived_fields, locate, number_valid, turned_180, CardReader, IdModels, IdReadParams};
 use crate::error::Result;
 use crate::extraction::Extraction;
@@ -226,15 +226,15 @@ pub fn read_card(
     // The first name is one or two words: growing it pulled in the guilloche more often
     // than lost words (dev seed 4242: first_name CER 4.21 -> 5.15%).
     let text_left = layout.photo_column_end * w;
-    let last_row = last_row.map(|row| grown_over_faint_words(&r, row, text_left));
+    let last_row = last_row.map(|row| grown_over_faint_words(&card.image, row, text_left));
+    // A faint first name found in part: grown right to the last names' edge.
+    let faint = layout.faint_line_height * h;
     let first_row = first_row.map(|row| {
-        faint_row_grown(
-            &r,
-            row,
-            last_row.as_ref(),
-            layout.faint_line_height * h,
-            text_left,
-        )
+        if row.bounds.height() >= faint {
+            return row;
+        }
+        let right = last_row.as_ref().map_or(row.bounds.x1, |n| n.bounds.x1);
+        faint_line_grown(&card.image, &row, faint, right, text_left)
     });
 
     let first = read_name(&mut r, first_row.as_ref())?;
@@ -369,49 +369,6 @@ fn without_line_specks(rows: &[&Row], min_height: f32) -> Vec<Row> {
         .filter(|r| !(is_speck(r) && touches_line(&r.bounds)))
         .map(|r| (*r).clone())
         .collect()
-}
-
-/// A faint first-name row (less tall than `height`: the ink search found the line in
-/// part, `رشا` as a 10 px sliver) grown to `height` about its centre, right to the
-/// last-names row's right edge (names are right-aligned) and left over its faint words.
-fn faint_row_grown(r: &CardReader, row: Row, below: Option<&Row>, height: f32, left: f32) -> Row {
-    let b = row.bounds;
-    if b.height() >= height {
-        return row;
-    }
-    let cy = b.cy();
-    let x1 = below.map_or(b.x1, |n| n.bounds.x1.max(b.x1));
-    let grown = Row {
-        bounds: CardBox {
-            x0: b.x0,
-            y0: cy - 0.5 * height,
-            x1,
-            y1: cy + 0.5 * height,
-        },
-        ..row
-    };
-    grown_over_faint_words(r, grown, left)
-}
-
-/// A name row grown left over the words its ink boxes lost: glare pales the end of a
-/// line until the ink search no longer finds it (`رمضان` alone for `رمضان أسامة زهران`),
-/// though its ink still stands out against the row's own band. The row is carried left
-/// as far as ink runs continue with gaps under 1.5 ink heights, never past `left`.
-pub(crate) fn grown_over_faint_words(r: &CardReader, row: Row, left: f32) -> Row {
-    let b = row.bounds;
-    if b.x0 <= left {
-        return row;
-    }
-    let band = CardBox { x0: left, ..b };
-    let x0 = ink_segments(&r.card.image, &band, 1.5)
-        .iter()
-        .filter(|s| s.x1 >= b.x0 - 1.0 && s.x0 <= b.x1)
-        .map(|s| s.x0)
-        .fold(b.x0, f32::min);
-    Row {
-        bounds: CardBox { x0, ..b },
-        ..row
-    }
 }
 
 fn read_name(r: &mut CardReader, row: Option<&Row>) -> Result<(String, f32)> {
@@ -752,13 +709,7 @@ mod tests {
 
     #[test]
     fn specks_touching_a_line_leave_the_name_slots() {
-        let row = |x0: f32, y0: f32, x1: f32, y1: f32| {
-            let b = CardBox { x0, y0, x1, y1 };
-            Row {
-                boxes: vec![b],
-                bounds: b,
-            }
-        };
+        let row = |x0: f32, y0: f32, x1: f32, y1: f32| Row::single(CardBox { x0, y0, x1, y1 });
         // Card 4242_134: the dot of `خلود`'s `خ` 3 px above the name; a faint first
         // name found as a sliver, far from any line, stays.
         let dot = row(882.0, 181.0, 909.0, 192.0);

@@ -94,9 +94,54 @@ pub struct Row {
 }
 
 impl Row {
+    /// A row of one box.
+    pub fn single(b: CardBox) -> Row {
+        Row {
+            boxes: vec![b],
+            bounds: b,
+        }
+    }
+
     pub fn cy(&self) -> f32 {
         self.bounds.cy()
     }
+}
+
+/// A row grown left over the words its ink boxes lost: glare pales the end of a line
+/// until the ink search no longer finds it (`رمضان` alone for `رمضان أسامة زهران`),
+/// though its ink still stands out against the row's own band. The row is carried left
+/// as far as ink runs continue with gaps under 1.5 ink heights, never past `left`.
+pub fn grown_over_faint_words(card: &RgbImage, row: Row, left: f32) -> Row {
+    let b = row.bounds;
+    if b.x0 <= left {
+        return row;
+    }
+    let band = CardBox { x0: left, ..b };
+    let x0 = ink_segments(card, &band, 1.5)
+        .iter()
+        .filter(|s| s.x1 >= b.x0 - 1.0 && s.x0 <= b.x1)
+        .map(|s| s.x0)
+        .fold(b.x0, f32::min);
+    Row {
+        bounds: CardBox { x0, ..b },
+        ..row
+    }
+}
+
+/// A faint line the ink search found in part (`رشا` as a 10 px sliver) as one box grown
+/// to `height` about its centre, right to `right` (the card's lines are right-aligned)
+/// and left over its faint words, never past `left`.
+pub fn faint_line_grown(card: &RgbImage, row: &Row, height: f32, right: f32, left: f32) -> Row {
+    let b = row.bounds;
+    let cy = b.cy();
+    let grown = CardBox {
+        x0: b.x0,
+        y0: cy - 0.5 * height,
+        x1: right.max(b.x1),
+        y1: cy + 0.5 * height,
+    };
+    let grown = grown_over_faint_words(card, Row::single(grown), left);
+    Row::single(grown.bounds)
 }
 
 fn joins(row: &Row, b: &CardBox, p: &RowParams) -> bool {
