@@ -166,10 +166,7 @@ pub fn group_rows(boxes: &[CardBox], p: &RowParams) -> Vec<Row> {
                 r.bounds = r.bounds.union(&b);
                 r.boxes.push(b);
             }
-            None => rows.push(Row {
-                boxes: vec![b],
-                bounds: b,
-            }),
+            None => rows.push(Row::single(b)),
         }
     }
     for r in &mut rows {
