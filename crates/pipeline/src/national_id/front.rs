@@ -13,7 +13,10 @@ use image::RgbImage;
 use serde_json::{json, Value};
 
 use super::layout::{faint_line_grown, grown_over_faint_words, ink_segments, CardBox, Row};
-use super::{derived_fields, locate, number_valid, turned_180, CardReader, IdModels, IdReadParams};
+use super::{
+    derived_fields, locate, number_valid, turned_180, CardReader, IdModels, IdNumberRead,
+    IdReadParams,
+};
 use crate::error::Result;
 use crate::extraction::Extraction;
 use crate::ocr::text_recognize::{recognize_crops, TextRecognizeParams};
@@ -32,6 +35,9 @@ pub struct FrontLayout {
     pub number_row_start: f32,
     /// The serial under the photo: centre between these heights. Default 0.68-0.95.
     pub serial_band: (f32, f32),
+    /// How much the serial band is enlarged for the text detector where the ink gives
+    /// no serial. Default 2: the serial's print is about 15 px tall on the card.
+    pub serial_detect_scale: f32,
     /// Expected centres of first name, last names, address 1 and 2, relative to the
     /// number row's centre. Default from the layout: -0.53, -0.42, -0.285, -0.185.
     pub offsets: [f32; 4],
@@ -54,6 +60,7 @@ impl Default for FrontLayout {
             photo_column_end: 0.32,
             number_row_start: 0.74,
             serial_band: (0.68, 0.95),
+            serial_detect_scale: 2.0,
             offsets: [-0.53, -0.42, -0.285, -0.185],
             tolerance: 0.055,
             min_line_height: 0.025,
@@ -70,15 +77,37 @@ pub fn read(
     params: &IdReadParams,
 ) -> Result<Extraction> {
     let (mut card, info) = locate(models, image)?;
-    let mut out = read_card(worker, models, &card, params)?;
-    if params.try_upside_down && !number_valid(&out, params) {
-        if let Some(turned) = turned_180(&card) {
-            let other = read_card(worker, models, &turned, params)?;
-            if number_valid(&other, params) {
-                out = other;
-                card = turned;
+    // First the ink alone, in both orientations: the wrong one reads no whole number, and
+    // the text detector run on it would be wasted.
+    let (mut out, detected) = read_card_with(worker, models, &card, params, false)?;
+    let turned = match params.try_upside_down && !number_valid(&out, params) {
+        true => turned_180(&card),
+        false => None,
+    };
+    // Reads again with the detector's number row where the ink gave no whole number
+    // and the detector was not asked yet.
+    let retry = |out: &Extraction, detected: bool| !detected && !whole_number(out);
+    if let Some(turned) = turned {
+        let (other, other_detected) = read_card_with(worker, models, &turned, params, false)?;
+        if number_valid(&other, params) {
+            out = other;
+            card = turned;
+        } else if !whole_number(&out) && !whole_number(&other) {
+            // Neither orientation gave the ink a whole number: the detector's number
+            // row, the card as found first, then turned.
+            if retry(&out, detected) {
+                (out, _) = read_card_with(worker, models, &card, params, true)?;
+            }
+            if !number_valid(&out, params) && retry(&other, other_detected) {
+                let (other, _) = read_card_with(worker, models, &turned, params, true)?;
+                if number_valid(&other, params) {
+                    out = other;
+                    card = turned;
+                }
             }
         }
+    } else if retry(&out, detected) {
+        (out, _) = read_card_with(worker, models, &card, params, true)?;
     }
     out.extra.insert("card".into(), info);
     // FACE HOOK: the holder's photo region (left third of the front, documents.md), in
@@ -104,6 +133,25 @@ pub fn read_card(
     card: &super::rectify::RectifiedCard,
     params: &IdReadParams,
 ) -> Result<Extraction> {
+    Ok(read_card_with(worker, models, card, params, true)?.0)
+}
+
+/// Whether the read has a number of 14 digits, valid or not.
+fn whole_number(out: &Extraction) -> bool {
+    out.get_str(id_number::FIELD)
+        .is_some_and(|n| n.chars().count() == id_number::LENGTH)
+}
+
+/// Reads a rectified front; `detector_number`: where the ink gives no whole number,
+/// the text detector's number row is read too. Also answers whether the detector's
+/// number row was read (it always is where the ink finds no number row).
+fn read_card_with(
+    worker: &mut Worker,
+    models: &mut IdModels,
+    card: &super::rectify::RectifiedCard,
+    params: &IdReadParams,
+    detector_number: bool,
+) -> Result<(Extraction, bool)> {
     let layout = FrontLayout::default();
     let mut r = CardReader {
         worker,
@@ -123,24 +171,47 @@ pub fn read_card(
     let mut photo_col = r.ink_boxes(serial_area);
     let right_boxes = r.ink_boxes(right_area);
     let mut rows = front_rows(&r, &right_boxes, &layout);
-    if number_row_of(&rows, &layout, h).is_none() {
-        // The ink search found no number (glare, a dark background): the detector's boxes.
+    // The number: the tallest row in the bottom band (the largest print on the card).
+    let mut number_row = number_row_of(&rows, &layout, h);
+    let mut number = match &number_row {
+        Some(row) => r.id_number(&row.bounds)?,
+        None => None,
+    };
+    let whole = |n: &Option<IdNumberRead>| {
+        n.as_ref()
+            .is_some_and(|n| n.digits.chars().count() == id_number::LENGTH)
+    };
+    let detected = number_row.is_none() || (detector_number && !whole(&number));
+    if detected {
+        // No whole number from the ink (glare, a dark background, a number the ink
+        // broke into pieces): the detector's boxes. A whole number that breaks a rule
+        // is what a forged card shows: read twice, it reads the same.
         let boxes = r.boxes()?;
         let (left, right): (Vec<CardBox>, Vec<CardBox>) = boxes
             .iter()
             .partition(|b| b.cx() < layout.photo_column_end * w);
-        rows = front_rows(&r, &right, &layout);
-        photo_col = left;
+        let detected = front_rows(&r, &right, &layout);
+        let detected_row = number_row_of(&detected, &layout, h);
+        let detected_number = match &detected_row {
+            Some(row) if Some(row) != number_row.as_ref() => r.id_number(&row.bounds)?,
+            _ => None,
+        };
+        if number_row.is_none() {
+            // The ink found no rows to place the names by: the detector's, all of them.
+            rows = detected;
+            photo_col = left;
+        }
+        // A valid number, or any where the ink gave none.
+        if detected_number
+            .as_ref()
+            .is_some_and(|d| d.parsed.is_ok() || number.is_none())
+        {
+            number = detected_number;
+            number_row = detected_row;
+        }
     }
     let mut out = Extraction::default();
     let today = params.today();
-
-    // The number: the tallest row in the bottom band (the largest print on the card).
-    let number_row = number_row_of(&rows, &layout, h);
-    let number = match &number_row {
-        Some(row) => r.id_number(&row.bounds)?,
-        None => None,
-    };
     match &number {
         Some(n) => {
             r.push(
@@ -317,8 +388,15 @@ pub fn read_card(
         .collect();
     serial_boxes.sort_by(|a, b| b.width().total_cmp(&a.width()));
     serial_boxes.truncate(2);
-    read_serial(&mut r, &serial_boxes, &mut out)?;
-    Ok(out)
+    // The serial's slower second looks only where the card is read the right way up, as
+    // far as the number tells (the other orientation reads no whole number), or where
+    // this is the last look.
+    let looks = match whole(&number) || detector_number {
+        true => SerialLooks::All,
+        false => SerialLooks::InkBoxes,
+    };
+    read_serial(&mut r, &serial_boxes, &layout, looks, &mut out)?;
+    Ok((out, detected))
 }
 
 fn front_rows(r: &CardReader, boxes: &[CardBox], layout: &FrontLayout) -> Vec<Row> {
@@ -659,32 +737,57 @@ pub fn serial_is_valid(s: &str) -> bool {
         && s[2..].bytes().all(|b| b.is_ascii_digit())
 }
 
-fn read_serial(r: &mut CardReader, boxes: &[CardBox], out: &mut Extraction) -> Result<()> {
+/// How hard the serial is looked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SerialLooks {
+    /// The ink's boxes alone.
+    InkBoxes,
+    /// Then, where they give no valid serial, widened and with the text detector.
+    All,
+}
+
+/// Reads the factory serial from the widest long boxes under the photo; where no box
+/// reads as a valid serial, each again across the whole photo column (the ink search
+/// loses a serial's first or last characters where glare or a gradient greys them),
+/// then the text detector's boxes in the serial band (where the ink found none).
+fn read_serial(
+    r: &mut CardReader,
+    boxes: &[CardBox],
+    layout: &FrontLayout,
+    looks: SerialLooks,
+    out: &mut Extraction,
+) -> Result<()> {
+    let (w, h) = (r.card.width(), r.card.height());
+    let column = (0.01 * w, layout.photo_column_end * w);
+    let widened: Vec<CardBox> = boxes
+        .iter()
+        .map(|b| CardBox {
+            x0: column.0,
+            x1: column.1,
+            ..b.grown(0.0, 0.25 * b.height())
+        })
+        .collect();
+    let valid = |best: &Option<(String, f32, CardBox)>| {
+        best.as_ref().is_some_and(|(t, _, _)| serial_is_valid(t))
+    };
     let mut best: Option<(String, f32, CardBox)> = None;
-    if let Some(rec) = r.worker.models.text_recognizer.as_mut() {
-        for b in boxes {
-            let region = b.grown(2.0, 2.0);
-            let (w, h) = (
-                region.width().round().max(1.0) as u32,
-                region.height().round().max(1.0) as u32,
-            );
-            let Some(crop) = crate::geometry::perspective_crop(&r.card.image, &region.quad(), w, h)
-            else {
-                continue;
-            };
-            let read = recognize_crops(rec, &[crop], &TextRecognizeParams::default())
-                .map_err(crate::error::PipelineError::inference)?
-                .pop()
-                .unwrap_or_default();
-            let text = normalize_serial(&read.text);
-            let score = read.confidence + if serial_is_valid(&text) { 1.0 } else { 0.0 };
-            if best
-                .as_ref()
-                .is_none_or(|(t, c, _)| score > *c + if serial_is_valid(t) { 1.0 } else { 0.0 })
-            {
-                best = Some((text, read.confidence, *b));
-            }
-        }
+    read_serial_from(r, boxes, &mut best)?;
+    if !valid(&best) && looks == SerialLooks::All {
+        read_serial_from(r, &widened, &mut best)?;
+    }
+    if !valid(&best) && looks == SerialLooks::All {
+        let band = (
+            0.0,
+            layout.serial_band.0,
+            layout.photo_column_end,
+            layout.serial_band.1,
+        );
+        let detected: Vec<CardBox> = r
+            .boxes_in(band, layout.serial_detect_scale)?
+            .into_iter()
+            .filter(|b| b.width() > 3.0 * b.height() && b.height() < 0.06 * h)
+            .collect();
+        read_serial_from(r, &detected, &mut best)?;
     }
     match best {
         Some((text, conf, b)) => {
@@ -698,6 +801,43 @@ fn read_serial(r: &mut CardReader, boxes: &[CardBox], out: &mut Extraction) -> R
         }
         None => {
             out.push("idKey", Value::Null);
+        }
+    }
+    Ok(())
+}
+
+/// Reads each box with PP-OCR's recogniser, keeping in `best` the surest valid read (or
+/// the surest of all where none is valid).
+fn read_serial_from(
+    r: &mut CardReader,
+    boxes: &[CardBox],
+    best: &mut Option<(String, f32, CardBox)>,
+) -> Result<()> {
+    let Some(rec) = r.worker.models.text_recognizer.as_mut() else {
+        return Ok(());
+    };
+    let score =
+        |text: &str, confidence: f32| confidence + if serial_is_valid(text) { 1.0 } else { 0.0 };
+    for b in boxes {
+        let region = b.grown(2.0, 2.0);
+        let (w, h) = (
+            region.width().round().max(1.0) as u32,
+            region.height().round().max(1.0) as u32,
+        );
+        let Some(crop) = crate::geometry::perspective_crop(&r.card.image, &region.quad(), w, h)
+        else {
+            continue;
+        };
+        let read = recognize_crops(rec, &[crop], &TextRecognizeParams::default())
+            .map_err(crate::error::PipelineError::inference)?
+            .pop()
+            .unwrap_or_default();
+        let text = normalize_serial(&read.text);
+        if best
+            .as_ref()
+            .is_none_or(|(t, c, _)| score(&text, read.confidence) > score(t, *c))
+        {
+            *best = Some((text, read.confidence, *b));
         }
     }
     Ok(())

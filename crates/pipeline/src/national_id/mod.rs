@@ -33,7 +33,7 @@ use crate::digits::{
 use crate::error::{PipelineError, Result};
 use crate::extraction::Extraction;
 use crate::ocr::tesseract::{PageSegMode, TessLang};
-use crate::ocr::text_detect::{self, TextDetectParams};
+use crate::ocr::text_detect::{self, LimitType, TextDetectParams};
 use crate::runtime::RuntimeConfig;
 use crate::worker::Worker;
 use layout::{group_rows, ink_mask, ink_rows, CardBox, InkRowParams, Row, RowParams};
@@ -269,6 +269,43 @@ impl CardReader<'_> {
         let lines = text_detect::detect(detector, &self.card.image, &self.params.detect)
             .map_err(PipelineError::inference)?;
         Ok(lines.iter().map(|l| CardBox::from_quad(&l.quad)).collect())
+    }
+
+    /// The text detector's boxes inside `area` (fractions of the card: x0, y0, x1, y1),
+    /// in card pixels, the area shown to it scaled `scale` times: for small print in a
+    /// small area, at a fraction of the whole card's cost.
+    pub fn boxes_in(&mut self, area: (f32, f32, f32, f32), scale: f32) -> Result<Vec<CardBox>> {
+        let (w, h) = (self.card.width(), self.card.height());
+        let x0 = (area.0 * w).max(0.0) as u32;
+        let y0 = (area.1 * h).max(0.0) as u32;
+        let x1 = ((area.2 * w) as u32).min(self.card.image.width());
+        let y1 = ((area.3 * h) as u32).min(self.card.image.height());
+        if x1 <= x0 + 1 || y1 <= y0 + 1 {
+            return Ok(Vec::new());
+        }
+        let crop = image::imageops::crop_imm(&self.card.image, x0, y0, x1 - x0, y1 - y0).to_image();
+        let detector = self.worker.models.text_detector.as_mut().ok_or_else(|| {
+            PipelineError::inference("the text detector (text_det.onnx) is not loaded")
+        })?;
+        let params = TextDetectParams {
+            limit_side_len: (scale * (y1 - y0).min(x1 - x0) as f32).round() as u32,
+            limit_type: LimitType::Min,
+            ..self.params.detect.clone()
+        };
+        let lines =
+            text_detect::detect(detector, &crop, &params).map_err(PipelineError::inference)?;
+        Ok(lines
+            .iter()
+            .map(|l| {
+                let b = CardBox::from_quad(&l.quad);
+                CardBox {
+                    x0: b.x0 + x0 as f32,
+                    y0: b.y0 + y0 as f32,
+                    x1: b.x1 + x0 as f32,
+                    y1: b.y1 + y0 as f32,
+                }
+            })
+            .collect())
     }
 
     /// Word groups found from the ink inside `area` (fractions of the card: x0, y0, x1, y1).
