@@ -96,6 +96,10 @@ pub struct IdReadParams {
     /// number) only when its least sure digit is below this confidence. Default 0.6: a
     /// confident read of an invalid number is a genuinely invalid card, to be flagged.
     pub repair_below: f32,
+    /// A number read with at least this many digits but fewer than 14 is part of the
+    /// number, the rest lost beyond its box: [`CardReader::id_number`] reads the box
+    /// grown by the digits missing. Default 5: fewer is a speck or a date's piece.
+    pub partial_number_digits: usize,
     /// Read the card turned 180 degrees as well when the ID number is not valid. Default
     /// true: without the learned locator, orientation is known only up to 180 degrees.
     pub try_upside_down: bool,
@@ -159,6 +163,7 @@ impl Default for IdReadParams {
                 },
             ],
             repair_below: 0.6,
+            partial_number_digits: 5,
             ink: InkRowParams::default(),
             tesseract_padding: 0.5,
             tesseract_views: TessView::defaults(),
@@ -571,10 +576,37 @@ impl CardReader<'_> {
     /// Reads the 14-digit number in `region`, with retries and a guarded one-digit repair.
     pub fn id_number(&mut self, region: &CardBox) -> Result<Option<IdNumberRead>> {
         let today = self.params.today();
-        let Some((read, region)) = self.digits(region, |r| id_number::is_valid(&r.text, today))?
-        else {
+        let valid = |r: &DigitRead| id_number::is_valid(&r.text, today);
+        let Some((mut read, mut region)) = self.digits(region, valid)? else {
             return Ok(None);
         };
+        let found = read.text.chars().count();
+        if !valid(&read) && (self.params.partial_number_digits..id_number::LENGTH).contains(&found)
+        {
+            // Part of the number: the rest greyed by glare, beyond the box. The box grown
+            // by the digits missing, at the pitch of those read, to the left, to the
+            // right, and half to each side; the first that reads a valid number.
+            let pitch = region.width() / found as f32;
+            let missing = (id_number::LENGTH - found) as f32 * pitch;
+            let card_width = self.card.width();
+            for (left, right) in [
+                (missing, 0.0),
+                (0.0, missing),
+                (missing / 2.0, missing / 2.0),
+            ] {
+                let grown = CardBox {
+                    x0: (region.x0 - left).max(0.0),
+                    x1: (region.x1 + right).min(card_width - 1.0),
+                    ..region
+                };
+                if let Some((other, other_region)) = self.digits(&grown, valid)? {
+                    if valid(&other) {
+                        (read, region) = (other, other_region);
+                        break;
+                    }
+                }
+            }
+        }
         let mut digits = read.text.clone();
         let mut repaired = false;
         if !id_number::is_valid(&digits, today) && digits.len() == id_number::LENGTH {
