@@ -86,6 +86,24 @@ pub fn gender_from_word(word: &str) -> Option<Gender> {
     })
 }
 
+/// The Arabic gender word a read fragment begins, where it is the first two letters or
+/// more of one gender word only (`أن` for `أنثى`, whose `ثى` Tesseract drops on small
+/// print). Only for a token already known to stand in the gender word's place: two
+/// letters alone would also begin other words.
+pub fn gender_word_from_fragment(fragment: &str) -> Option<&'static str> {
+    let key = crate::arabic::normalize_for_matching(fragment);
+    if key.chars().count() < 2 {
+        return None;
+    }
+    let mut begun = GENDER_WORDS
+        .iter()
+        .filter(|t| crate::arabic::normalize_for_matching(t.arabic).starts_with(&key));
+    match (begun.next(), begun.next()) {
+        (Some(t), None) => Some(t.arabic),
+        _ => None,
+    }
+}
+
 /// Religion words of the ID card back, masculine and feminine forms.
 pub const RELIGIONS: &[Term] = &[
     term("مسلم", "Muslim"),
@@ -735,6 +753,13 @@ mod tests {
         assert_eq!(gender_from_word("ذك"), Some(Gender::Male));
         assert_eq!(gender_from_word("Female"), Some(Gender::Female));
         assert_eq!(gender_from_word("مسلم"), None);
+        // Fragments: the first letters of one word only.
+        assert_eq!(gender_word_from_fragment("أن"), Some("أنثى"));
+        assert_eq!(gender_word_from_fragment("انث"), Some("أنثى"));
+        assert_eq!(gender_word_from_fragment("ذك"), Some("ذكر"));
+        assert_eq!(gender_word_from_fragment("أ"), None);
+        assert_eq!(gender_word_from_fragment("نثى"), None);
+        assert_eq!(gender_word_from_fragment("مسلم"), None);
         assert_eq!(Gender::Female.code(), "F");
         assert_eq!(serde_json::to_string(&Gender::Male).unwrap(), "\"M\"");
     }

@@ -194,7 +194,7 @@ fn snap_words(text: &str, confidence: f32, gender: Option<Gender>, spread: bool)
         left.push(token);
     }
     if w.count() >= 1 || spread {
-        for token in left {
+        for &token in &left {
             if w.religion.is_none() {
                 if let Some(t) = snap_term(token, RELIGIONS, g) {
                     w.religion = Some((t, confidence));
@@ -208,6 +208,20 @@ fn snap_words(text: &str, confidence: f32, gender: Option<Gender>, spread: bool)
             }
         }
     }
+    let printed = match printed {
+        // On the word row, a token that is none of its other words and begins a gender
+        // word is the gender word, its end lost (`أن` for `أنثى`).
+        None if w.count() >= 1 || spread => {
+            let fragment = left
+                .iter()
+                .find_map(|t| vocab::gender_word_from_fragment(t));
+            if let Some(word) = fragment {
+                w.gender = Some((word, confidence.min(0.5)));
+            }
+            fragment.and_then(gender_from_word)
+        }
+        known => known,
+    };
     if let Some(g) = printed {
         if let Some((r, c)) = w.religion {
             w.religion = Some((gendered_form(r, g, RELIGIONS), c));
