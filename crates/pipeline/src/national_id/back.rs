@@ -363,15 +363,18 @@ pub fn read_card(
     // are one row: the lowest piece alone was a speck right of the date.
     // Specks under the label (its dots, about 10 px on the 630 px tall card) are no row;
     // the smallest printed line stands 20 px or more.
-    let expiry_row = merge_side_by_side(
-        rows.iter()
-            .filter(|row| row.cy() > layout.expiry_row_start * h)
-            .filter(|row| is_line(row))
-            .cloned()
-            .collect(),
-    )
-    .into_iter()
-    .max_by(|a, b| a.cy().total_cmp(&b.cy()));
+    let expiry_row_of = |rows: &[Row]| {
+        merge_side_by_side(
+            rows.iter()
+                .filter(|row| row.cy() > layout.expiry_row_start * h)
+                .filter(|row| is_line(row))
+                .cloned()
+                .collect(),
+        )
+        .into_iter()
+        .max_by(|a, b| a.cy().total_cmp(&b.cy()))
+    };
+    let mut expiry_row = expiry_row_of(&rows);
 
     // Dates: the value is the leftmost ink segment of its row (the label is on the right).
     let release = match &release_row {
@@ -389,10 +392,29 @@ pub fn read_card(
     );
     // A card expires after it was issued: a read that says otherwise is retried.
     let issued = release_read.map(|d| d.date.first_day());
-    let expiry = match &expiry_row {
+    let mut expiry = match &expiry_row {
         Some(row) => read_date(&mut r, row, 2, issued)?,
         None => None,
     };
+    let parses = |read: &Option<(String, f32, CardBox)>| {
+        read.as_ref()
+            .is_some_and(|(t, _, _)| dates::parse_printed_date(t).is_ok())
+    };
+    if !parses(&expiry) {
+        // The ink lost the date (glare greys its thin digits, leaving the bold label):
+        // the detector's row, which keeps faint print.
+        let detected = match &mut detected {
+            Some(rows) => rows,
+            None => detected.insert(detector_rows(&mut r, &layout)?),
+        };
+        if let Some(row) = expiry_row_of(detected).filter(|row| Some(row) != expiry_row.as_ref()) {
+            let other = read_date(&mut r, &row, 2, issued)?;
+            if parses(&other) {
+                expiry = other;
+                expiry_row = Some(row);
+            }
+        }
+    }
     let expiry_read = push_date(
         &r,
         &mut out,
