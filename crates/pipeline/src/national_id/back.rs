@@ -454,11 +454,11 @@ pub fn read_card(
     };
     let mut middle: Vec<Row> = middle_of(&rows);
     if broken(&middle) {
-        let detected = match detected {
+        let detected = match &mut detected {
             Some(rows) => rows,
-            None => detector_rows(&mut r, &layout)?,
+            None => detected.insert(detector_rows(&mut r, &layout)?),
         };
-        let detected = middle_of(&detected);
+        let detected = middle_of(detected);
         if !broken(&detected) {
             middle = detected;
         }
@@ -473,19 +473,7 @@ pub fn read_card(
     let mut texts = Vec::with_capacity(middle.len());
     let mut word_row: Option<(usize, Words)> = None;
     for (i, row) in middle.iter().enumerate() {
-        // Each box alone: the three words stand far apart, and one Tesseract line over
-        // the gaps reads worse than three short ones.
-        let clean = |t: &str| super::names_fix(&arabic_words(t));
-        let mut parts = Vec::new();
-        let mut conf = 1.0f32;
-        for b in row.boxes.iter().rev() {
-            // Reads that are jobs or names (the husband's) win the vote between views
-            // (`فية`, read by the line views for `صحفية`).
-            let read = r.arabic_voted_names(b, clean, known_back_word)?;
-            conf = conf.min(read.confidence);
-            parts.push(read.text);
-        }
-        let text = parts.join(" ");
+        let (text, conf) = read_middle_row(&mut r, row)?;
         let mut words = snap_words(&text, conf, number_gender, false);
         let mut spread = false;
         if words.count() < 3 {
@@ -496,7 +484,7 @@ pub fn read_card(
                 let mut alone = Vec::new();
                 let mut c = 1.0f32;
                 for seg in segments.iter().rev() {
-                    let read = r.arabic_voted(seg, clean)?;
+                    let read = r.arabic_voted(seg, clean_words)?;
                     c = c.min(read.confidence);
                     alone.push(read.text);
                 }
@@ -514,6 +502,26 @@ pub fn read_card(
             word_row = Some((i, words));
         }
         texts.push((text, conf));
+    }
+    if let Some((i, _)) = word_row.as_mut().filter(|(i, _)| *i == 0) {
+        // The word row first: the job above it was lost (glare greys it past the ink
+        // search's reach). The detector's lines between the release row and the word
+        // row are the job and its title.
+        let word_top = middle[0].bounds.y0;
+        let detected = match &mut detected {
+            Some(rows) => rows,
+            None => detected.insert(detector_rows(&mut r, &layout)?),
+        };
+        let above: Vec<Row> = middle_of(detected)
+            .into_iter()
+            .filter(|row| is_line(row) && row.bounds.y1 <= word_top + 2.0)
+            .take(2)
+            .collect();
+        for (k, row) in above.into_iter().enumerate() {
+            texts.insert(k, read_middle_row(&mut r, &row)?);
+            middle.insert(k, row);
+            *i += 1;
+        }
     }
     let split = word_row.as_ref().map_or(middle.len(), |(i, _)| *i);
     let job_rows: Vec<usize> = (0..split).collect();
@@ -594,6 +602,27 @@ pub fn read_card(
         None => r.push(&mut out, "husbandName", Value::Null, 0.0, None),
     }
     Ok(out)
+}
+
+/// The text of one of the back's middle rows (job, title, word row, husband), each box
+/// read alone: the word row's three words stand far apart, and one Tesseract line over
+/// the gaps reads worse than three short ones.
+fn read_middle_row(r: &mut CardReader, row: &Row) -> Result<(String, f32)> {
+    let mut parts = Vec::new();
+    let mut conf = 1.0f32;
+    for b in row.boxes.iter().rev() {
+        // Reads that are jobs or names (the husband's) win the vote between views
+        // (`فية`, read by the line views for `صحفية`).
+        let read = r.arabic_voted_names(b, clean_words, known_back_word)?;
+        conf = conf.min(read.confidence);
+        parts.push(read.text);
+    }
+    Ok((parts.join(" "), conf))
+}
+
+/// A read of the middle rows as Arabic words, with the names' spacing fixed.
+fn clean_words(text: &str) -> String {
+    super::names_fix(&arabic_words(text))
 }
 
 /// Rows of the text detector's boxes, without those on the barcode.
