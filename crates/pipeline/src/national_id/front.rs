@@ -759,21 +759,23 @@ fn read_serial(
 ) -> Result<()> {
     let (w, h) = (r.card.width(), r.card.height());
     let column = (0.01 * w, layout.photo_column_end * w);
-    let widened: Vec<CardBox> = boxes
-        .iter()
-        .map(|b| CardBox {
-            x0: column.0,
-            x1: column.1,
-            ..b.grown(0.0, 0.25 * b.height())
-        })
-        .collect();
+    let widened = |boxes: &[CardBox]| -> Vec<CardBox> {
+        boxes
+            .iter()
+            .map(|b| CardBox {
+                x0: column.0,
+                x1: column.1,
+                ..b.grown(0.0, 0.25 * b.height())
+            })
+            .collect()
+    };
     let valid = |best: &Option<(String, f32, CardBox)>| {
         best.as_ref().is_some_and(|(t, _, _)| serial_is_valid(t))
     };
     let mut best: Option<(String, f32, CardBox)> = None;
     read_serial_from(r, boxes, &mut best)?;
     if !valid(&best) && looks == SerialLooks::All {
-        read_serial_from(r, &widened, &mut best)?;
+        read_serial_from(r, &widened(boxes), &mut best)?;
     }
     if !valid(&best) && looks == SerialLooks::All {
         let band = (
@@ -788,6 +790,10 @@ fn read_serial(
             .filter(|b| b.width() > 3.0 * b.height() && b.height() < 0.06 * h)
             .collect();
         read_serial_from(r, &detected, &mut best)?;
+        // The detector, too, can leave greyed characters out of its box.
+        if !valid(&best) {
+            read_serial_from(r, &widened(&detected), &mut best)?;
+        }
     }
     match best {
         Some((text, conf, b)) => {
