@@ -859,6 +859,18 @@ mod tests {
     }
 
     #[test]
+    fn a_gender_word_read_in_part_is_taken_on_the_word_row_only() {
+        // Dev card 5151_30: `أنثى` read `أن` beside the woman's religion and marital
+        // words, on a card whose number says male: the printed word wins (and is flagged).
+        let w = snap_words("أن مسلية متزوجة", 0.63, Some(Gender::Male), false);
+        assert_eq!(w.gender.map(|x| x.0), Some("أنثى"));
+        assert_eq!(w.religion.map(|x| x.0), Some("مسلمة"));
+        // Not on a row none of whose words is the word row's.
+        let w = snap_words("أن محمد", 0.63, None, false);
+        assert_eq!(w.gender, None);
+    }
+
+    #[test]
     fn fragments_between_the_dates_are_dropped() {
         let row = |x0: f32, y0: f32, x1: f32, y1: f32| Row::single(CardBox { x0, y0, x1, y1 });
         // Measured on seed 4242: the tops of `ربة منزل` boxed apart, a 10 px speck under
