@@ -501,6 +501,20 @@ pub fn snap_job(read: &str) -> Option<&'static str> {
     }
 }
 
+/// A job of [`JOBS`] in `gender`'s form, where the list has both (`فنية` for a woman
+/// read `فني`: Tesseract often drops a final `ة`; the card prints the holder's form);
+/// a job with one form only, or not in the list, as it is.
+pub fn job_in_gender(job: &str, gender: Gender) -> Option<&'static str> {
+    let find = |form: &str| JOBS.iter().find(|t| t.arabic == form).map(|t| t.arabic);
+    let this = find(job)?;
+    let other = match (gender, this.strip_suffix('ة')) {
+        (Gender::Male, Some(masculine)) => find(masculine),
+        (Gender::Female, None) => find(&format!("{this}ة")),
+        _ => None,
+    };
+    Some(other.unwrap_or(this))
+}
+
 /// Whether `word` is a word of a job in [`JOBS`] (`صحفية`, `منزل` of `ربة منزل`),
 /// compared on matching keys: readers use it to choose between readings of a job line.
 pub fn is_job_word(word: &str) -> bool {
@@ -846,6 +860,15 @@ mod tests {
         assert_eq!(snap_job("غواص"), None);
         // A stray letter beside a whole job: joined, one edit off.
         assert_eq!(snap_job("تاجرة ل"), Some("تاجرة"));
+    }
+
+    #[test]
+    fn jobs_take_the_holders_form() {
+        assert_eq!(job_in_gender("فني", Gender::Female), Some("فنية"));
+        assert_eq!(job_in_gender("فنية", Gender::Male), Some("فني"));
+        assert_eq!(job_in_gender("فنية", Gender::Female), Some("فنية"));
+        assert_eq!(job_in_gender("ربة منزل", Gender::Male), Some("ربة منزل"));
+        assert_eq!(job_in_gender("غواص", Gender::Male), None);
     }
 
     #[test]

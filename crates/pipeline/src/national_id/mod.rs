@@ -481,6 +481,35 @@ impl CardReader<'_> {
             .map_err(PipelineError::inference)
     }
 
+    /// How likely the trained name reader finds each of `words` on the row (natural log,
+    /// see [`name_reader::ctc_log_likelihood`]), most likely first; words with a
+    /// character outside its alphabet are left out. `None` when its model is not loaded.
+    pub(crate) fn trained_scores<'w>(
+        &mut self,
+        row: &CardBox,
+        words: impl IntoIterator<Item = &'w str>,
+    ) -> Result<Option<Vec<(&'w str, f32)>>> {
+        let Some(reader) = self.models.names.as_mut() else {
+            return Ok(None);
+        };
+        let h = row.height();
+        let probs = reader
+            .probabilities(&self.card.image, &row.grown(0.2 * h, 0.3 * h).quad())
+            .map_err(PipelineError::inference)?;
+        let Some(probs) = probs else {
+            return Ok(None);
+        };
+        let mut scores: Vec<(&str, f32)> = words
+            .into_iter()
+            .filter_map(|w| {
+                let labels = name_reader::label_sequence(w)?;
+                Some((w, name_reader::ctc_log_likelihood(probs.view(), &labels)))
+            })
+            .collect();
+        scores.sort_by(|a, b| b.1.total_cmp(&a.1));
+        Ok(Some(scores))
+    }
+
     /// The voted read behind [`CardReader::arabic_voted_within`] and
     /// [`CardReader::arabic_voted_names`], with both options.
     pub(crate) fn voted(
