@@ -221,6 +221,39 @@ pub fn crop_digit_line(
     })
 }
 
+/// The crop with its contrast stretched locally: each column between the darkest and
+/// the lightest pixel within `window` columns either side. Glare lays a bright patch
+/// over part of a line, and one stretch for the whole crop leaves the digits under it
+/// too grey to read; stretched locally they come back black. Stretches narrower than
+/// `min_span` grey levels are background only and turn white (no noise is amplified).
+pub fn locally_stretched(crop: &GrayImage, window: u32, min_span: u8) -> GrayImage {
+    let (w, h) = crop.dimensions();
+    let mut column_min = vec![255u8; w as usize];
+    let mut column_max = vec![0u8; w as usize];
+    for (x, _, p) in crop.enumerate_pixels() {
+        let v = p.0[0];
+        column_min[x as usize] = column_min[x as usize].min(v);
+        column_max[x as usize] = column_max[x as usize].max(v);
+    }
+    let mut out = GrayImage::new(w, h);
+    for x in 0..w {
+        let from = x.saturating_sub(window) as usize;
+        let to = (x + window + 1).min(w) as usize;
+        let lo = column_min[from..to].iter().copied().min().unwrap_or(0);
+        let hi = column_max[from..to].iter().copied().max().unwrap_or(255);
+        let span = hi.saturating_sub(lo);
+        for y in 0..h {
+            let v = crop.get_pixel(x, y).0[0];
+            let stretched = match span < min_span {
+                true => 255,
+                false => ((v.saturating_sub(lo)) as u32 * 255 / span as u32).min(255) as u8,
+            };
+            out.put_pixel(x, y, Luma([stretched]));
+        }
+    }
+    out
+}
+
 /// The model input for one crop: contrast stretched between the 2nd and 98th
 /// percentiles (shade and glare vary a lot across a card), resized to
 /// [`INPUT_HEIGHT`] keeping the aspect (squeezed only when wider than [`INPUT_WIDTH`]),
@@ -417,6 +450,28 @@ impl<M: DigitModel> DigitRecognizer<M> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn local_stretch_brings_back_digits_under_glare() {
+        // A line whose right half lies under glare: ink 20 on 200 at the left, ink 200
+        // on 250 at the right; a blank stretch of background between.
+        let crop = GrayImage::from_fn(120, 10, |x, y| {
+            let ink = (3..7).contains(&y) && x % 10 < 4;
+            Luma([match (x < 40, x >= 80, ink) {
+                (true, _, true) => 20,
+                (true, _, false) => 200,
+                (_, true, true) => 200,
+                (_, true, false) => 250,
+                _ => 201,
+            }])
+        });
+        let out = locally_stretched(&crop, 10, 32);
+        // The glared ink is black again, its background white.
+        assert!(out.get_pixel(100, 5).0[0] < 10);
+        assert!(out.get_pixel(105, 5).0[0] > 245);
+        // Plain background far from any ink stays white, not stretched noise.
+        assert_eq!(out.get_pixel(60, 5).0[0], 255);
+    }
     use ndarray::Array2;
 
     fn dark_box(w: u32, h: u32, r: (u32, u32, u32, u32)) -> RgbImage {

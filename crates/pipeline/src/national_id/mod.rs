@@ -28,7 +28,8 @@ use image::RgbImage;
 
 use crate::card::{CardLocator, CardLocatorError, ID1_ASPECT};
 use crate::digits::{
-    crop_digit_line, prepare_input, DigitCropParams, DigitRead, DigitRecognizer, DigitsError,
+    crop_digit_line, locally_stretched, prepare_input, DigitCropParams, DigitRead, DigitRecognizer,
+    DigitsError,
 };
 use crate::error::{PipelineError, Result};
 use crate::extraction::Extraction;
@@ -100,6 +101,10 @@ pub struct IdReadParams {
     /// number, the rest lost beyond its box: [`CardReader::id_number`] reads the box
     /// grown by the digits missing. Default 5: fewer is a speck or a date's piece.
     pub partial_number_digits: usize,
+    /// Where no crop of a digit line reads acceptably, the crops are read again with
+    /// their contrast stretched locally ([`crate::digits::locally_stretched`]), over this
+    /// many crop heights either side of each column. Default `Some(1.0)`; `None` skips it.
+    pub glare_stretch_window: Option<f32>,
     /// Read the card turned 180 degrees as well when the ID number is not valid. Default
     /// true: without the learned locator, orientation is known only up to 180 degrees.
     pub try_upside_down: bool,
@@ -164,6 +169,7 @@ impl Default for IdReadParams {
             ],
             repair_below: 0.6,
             partial_number_digits: 5,
+            glare_stretch_window: Some(1.0),
             ink: InkRowParams::default(),
             tesseract_padding: 0.5,
             tesseract_views: TessView::defaults(),
@@ -597,6 +603,27 @@ impl CardReader<'_> {
             }
             if best.as_ref().is_none_or(|b| read.confidence > b.confidence) {
                 best = Some(read);
+            }
+        }
+        // No crop read acceptably: the same crops stretched locally, for digits greyed
+        // by glare over part of the line. Only here, so reads that pass are unchanged.
+        if let Some(window) = self.params.glare_stretch_window {
+            for crop_params in &self.params.digit_crops {
+                let Some(crop) = crop_digit_line(&self.card.image, &quad, crop_params) else {
+                    continue;
+                };
+                let window = (window * crop.image.height() as f32).round() as u32;
+                let stretched = locally_stretched(&crop.image, window, 32);
+                let read = self
+                    .models
+                    .digits
+                    .recognize_prepared(&[prepare_input(&stretched)])
+                    .map_err(PipelineError::inference)?
+                    .pop()
+                    .unwrap_or_default();
+                if accept(&read) {
+                    return Ok(Some((read, *region)));
+                }
             }
         }
         Ok(best.filter(|b| !b.text.is_empty()).map(|b| (b, *region)))
