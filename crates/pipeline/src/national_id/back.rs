@@ -536,40 +536,8 @@ pub fn read_card(
                 .as_ref()
                 .and_then(|(_, w)| w.gender)
                 .and_then(|(g, _)| gender_from_word(g));
-            let in_form = |job: &'static str| match holder {
-                Some(g) => vocab::job_in_gender(job, g).unwrap_or(job),
-                None => job,
-            };
-            let snapped = vocab::snap_job(t).map(in_form);
-            let exact = snapped.is_some_and(|s| {
-                hawiya_documents::arabic::normalize_for_matching(s)
-                    == hawiya_documents::arabic::normalize_for_matching(t)
-            });
-            let mut candidates: Vec<&'static str> =
-                vocab::JOBS.iter().map(|j| in_form(j.arabic)).collect();
-            candidates.sort_unstable();
-            candidates.dedup();
-            let (job, conf) = match exact {
-                // A read that is a job as it stands is kept: the trained reader, which
-                // never saw a job line, drops a final `ة` more often than Tesseract.
-                true => (snapped, *c),
-                false => match r.trained_scores(&row.bounds, candidates)? {
-                    Some(scores) => {
-                        let job = job_by_reader(snapped, &scores, &JobByReader::default());
-                        // A job chosen against the read is not a sure one.
-                        let conf = if job == snapped { *c } else { c.min(0.6) };
-                        (job, conf)
-                    }
-                    None => (snapped, *c),
-                },
-            };
-            r.push(
-                &mut out,
-                "job",
-                json!(job.unwrap_or(t)),
-                conf,
-                Some(&row.bounds),
-            )
+            let (job, conf) = r.job(t, *c, &row.bounds, holder)?;
+            r.push(&mut out, "job", json!(job), conf, Some(&row.bounds))
         }
         None => r.push(&mut out, "job", json!(""), 0.0, None),
     }
@@ -641,58 +609,6 @@ pub fn read_card(
         None => r.push(&mut out, "husbandName", Value::Null, 0.0, None),
     }
     Ok(out)
-}
-
-/// When the trained reader's choice of job overrides Tesseract's read.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct JobByReader {
-    /// How much likelier (natural log) the reader's job must be than every other job and
-    /// than the snapped read. Default 2 (more than 7 times as likely).
-    pub margin: f32,
-    /// The least log-likelihood at which the reader's job is taken at all. Default -30:
-    /// on dev backs (seeds 4242, 5151) the jobs it got right scored -0.001 to -27, and a
-    /// line of junk (`رةة`) -38.
-    pub floor: f32,
-}
-
-impl Default for JobByReader {
-    fn default() -> Self {
-        JobByReader {
-            margin: 2.0,
-            floor: -30.0,
-        }
-    }
-}
-
-/// The job from Tesseract's read snapped to the list (`snapped`) and the trained
-/// reader's likelihood of every job on the row (`scores`, most likely first): the
-/// reader's likeliest job where it is at least [`JobByReader::floor`] and stands
-/// [`JobByReader::margin`] above every other job and above the snapped one; else the
-/// snapped read.
-fn job_by_reader(
-    snapped: Option<&'static str>,
-    scores: &[(&'static str, f32)],
-    params: &JobByReader,
-) -> Option<&'static str> {
-    let JobByReader { margin, floor } = *params;
-    let Some(&(best, likelihood)) = scores.first() else {
-        return snapped;
-    };
-    let second = scores.get(1).map_or(f32::NEG_INFINITY, |s| s.1);
-    let of_snapped = snapped.map_or(f32::NEG_INFINITY, |s| {
-        scores
-            .iter()
-            .find(|(j, _)| *j == s)
-            .map_or(f32::NEG_INFINITY, |x| x.1)
-    });
-    if snapped == Some(best)
-        || likelihood < floor
-        || likelihood - second < margin
-        || likelihood - of_snapped < margin
-    {
-        return snapped;
-    }
-    Some(best)
 }
 
 /// The text of one of the back's middle rows (job, title, word row, husband), each box
@@ -947,23 +863,6 @@ mod tests {
             snap_words("مهندس مدني", 0.9, Some(Gender::Male), false).count(),
             0
         );
-    }
-
-    #[test]
-    fn the_readers_job_wins_only_by_a_margin_above_a_floor() {
-        let p = JobByReader::default();
-        // Dev card 5151_4: `مرج` snaps to no job; the reader is sure of `مبرمج`.
-        let scores = [("مبرمج", -5.8), ("مبرمجة", -30.2), ("مراجع", -44.4)];
-        assert_eq!(job_by_reader(None, &scores, &p), Some("مبرمج"));
-        // 5151_20: `فية` snapped to `فنية`, the reader's `صحفية` 9 nats likelier.
-        let scores = [("صحفية", -12.4), ("فنية", -21.8)];
-        assert_eq!(job_by_reader(Some("فنية"), &scores, &p), Some("صحفية"));
-        // Two jobs near each other: the snapped read stays.
-        let scores = [("صحفية", -12.4), ("فنية", -13.0)];
-        assert_eq!(job_by_reader(Some("فنية"), &scores, &p), Some("فنية"));
-        // A line of junk (`رةة`): nothing likely enough.
-        let scores = [("حرفي", -38.4), ("ترزي", -40.9)];
-        assert_eq!(job_by_reader(None, &scores, &p), None);
     }
 
     #[test]
