@@ -297,22 +297,11 @@ pub fn read_card(
         // rectified too wide the number starts left of the barcode's edge, where no ink
         // is looked for. Where the ink found rows up there, the detector gives the
         // number row alone and the rows below keep their ink boxes.
-        let detected = detected.insert(detector_rows(&mut r, &layout)?);
+        let detected = detector_rows_once(&mut detected, &mut r, &layout)?;
         let detected_row = number_row_of(detected);
-        let detected_number = match &detected_row {
-            Some(row) if Some(row) != number_row.as_ref() => r.id_number(&row.bounds)?,
-            _ => None,
-        };
-        // A valid number, or any where the ink gave none.
-        let better = detected_number
-            .as_ref()
-            .is_some_and(|d| d.parsed.is_ok() || number.is_none());
-        if better {
-            number = detected_number;
-            number_row = detected_row;
-        }
+        r.prefer_detected_number(&mut number, &mut number_row, detected_row)?;
         if !rows.iter().any(|row| row.cy() < layout.number_row_end * h) {
-            rows = detected.clone();
+            rows = detected.to_vec();
         }
     }
     let mut out = Extraction::default();
@@ -403,10 +392,7 @@ pub fn read_card(
     if !parses(&expiry) {
         // The ink lost the date (glare greys its thin digits, leaving the bold label):
         // the detector's row, which keeps faint print.
-        let detected = match &mut detected {
-            Some(rows) => rows,
-            None => detected.insert(detector_rows(&mut r, &layout)?),
-        };
+        let detected = detector_rows_once(&mut detected, &mut r, &layout)?;
         if let Some(row) = expiry_row_of(detected).filter(|row| Some(row) != expiry_row.as_ref()) {
             let other = read_date(&mut r, &row, 2, issued)?;
             if parses(&other) {
@@ -454,10 +440,7 @@ pub fn read_card(
     };
     let mut middle: Vec<Row> = middle_of(&rows);
     if broken(&middle) {
-        let detected = match &mut detected {
-            Some(rows) => rows,
-            None => detected.insert(detector_rows(&mut r, &layout)?),
-        };
+        let detected = detector_rows_once(&mut detected, &mut r, &layout)?;
         let detected = middle_of(detected);
         if !broken(&detected) {
             middle = detected;
@@ -508,10 +491,7 @@ pub fn read_card(
         // search's reach). The detector's lines between the release row and the word
         // row are the job and its title.
         let word_top = middle[0].bounds.y0;
-        let detected = match &mut detected {
-            Some(rows) => rows,
-            None => detected.insert(detector_rows(&mut r, &layout)?),
-        };
+        let detected = detector_rows_once(&mut detected, &mut r, &layout)?;
         let above: Vec<Row> = middle_of(detected)
             .into_iter()
             .filter(|row| is_line(row) && row.bounds.y1 <= word_top + 2.0)
@@ -630,6 +610,18 @@ fn read_middle_row(r: &mut CardReader, row: &Row) -> Result<(String, f32)> {
 /// A read of the middle rows as Arabic words, with the names' spacing fixed.
 fn clean_words(text: &str) -> String {
     super::names_fix(&arabic_words(text))
+}
+
+/// [`detector_rows`], run at most once per card: kept in `cache`.
+fn detector_rows_once<'c>(
+    cache: &'c mut Option<Vec<Row>>,
+    r: &mut CardReader,
+    layout: &BackLayout,
+) -> Result<&'c [Row]> {
+    match cache {
+        Some(rows) => Ok(rows),
+        None => Ok(cache.insert(detector_rows(r, layout)?)),
+    }
 }
 
 /// Rows of the text detector's boxes, without those on the barcode.

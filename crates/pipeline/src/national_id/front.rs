@@ -136,10 +136,14 @@ pub fn read_card(
     Ok(read_card_with(worker, models, card, params, true)?.0)
 }
 
-/// Whether the read has a number of 14 digits, valid or not.
+/// Whether `digits` are as many as a whole number's, valid or not.
+fn is_whole(digits: &str) -> bool {
+    digits.chars().count() == id_number::LENGTH
+}
+
+/// Whether the read has a whole number.
 fn whole_number(out: &Extraction) -> bool {
-    out.get_str(id_number::FIELD)
-        .is_some_and(|n| n.chars().count() == id_number::LENGTH)
+    out.get_str(id_number::FIELD).is_some_and(is_whole)
 }
 
 /// Reads a rectified front; `detector_number`: where the ink gives no whole number,
@@ -177,10 +181,7 @@ fn read_card_with(
         Some(row) => r.id_number(&row.bounds)?,
         None => None,
     };
-    let whole = |n: &Option<IdNumberRead>| {
-        n.as_ref()
-            .is_some_and(|n| n.digits.chars().count() == id_number::LENGTH)
-    };
+    let whole = |n: &Option<IdNumberRead>| n.as_ref().is_some_and(|n| is_whole(&n.digits));
     let detected = number_row.is_none() || (detector_number && !whole(&number));
     if detected {
         // No whole number from the ink (glare, a dark background, a number the ink
@@ -192,23 +193,12 @@ fn read_card_with(
             .partition(|b| b.cx() < layout.photo_column_end * w);
         let detected = front_rows(&r, &right, &layout);
         let detected_row = number_row_of(&detected, &layout, h);
-        let detected_number = match &detected_row {
-            Some(row) if Some(row) != number_row.as_ref() => r.id_number(&row.bounds)?,
-            _ => None,
-        };
         if number_row.is_none() {
             // The ink found no rows to place the names by: the detector's, all of them.
             rows = detected;
             photo_col = left;
         }
-        // A valid number, or any where the ink gave none.
-        if detected_number
-            .as_ref()
-            .is_some_and(|d| d.parsed.is_ok() || number.is_none())
-        {
-            number = detected_number;
-            number_row = detected_row;
-        }
+        r.prefer_detected_number(&mut number, &mut number_row, detected_row)?;
     }
     let mut out = Extraction::default();
     let today = params.today();

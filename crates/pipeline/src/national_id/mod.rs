@@ -24,7 +24,7 @@ use chrono::NaiveDate;
 use hawiya_documents::arabic::{normalize_for_matching, normalize_text};
 use hawiya_documents::id_number::{self, IdNumberError, NationalId};
 use hawiya_documents::{governorates, vocab, Gender};
-use image::RgbImage;
+use image::{GrayImage, RgbImage};
 
 use crate::card::{CardLocator, CardLocatorError, ID1_ASPECT};
 use crate::digits::{
@@ -274,12 +274,16 @@ pub(crate) struct Read {
 impl CardReader<'_> {
     /// Text boxes on the card.
     pub fn boxes(&mut self) -> Result<Vec<CardBox>> {
-        let detector = self.worker.models.text_detector.as_mut().ok_or_else(|| {
-            PipelineError::inference("the text detector (text_det.onnx) is not loaded")
-        })?;
-        let lines = text_detect::detect(detector, &self.card.image, &self.params.detect)
+        let (card, params) = (self.card, self.params);
+        let lines = text_detect::detect(self.text_detector()?, &card.image, &params.detect)
             .map_err(PipelineError::inference)?;
         Ok(lines.iter().map(|l| CardBox::from_quad(&l.quad)).collect())
+    }
+
+    fn text_detector(&mut self) -> Result<&mut crate::runtime::OnnxModel> {
+        self.worker.models.text_detector.as_mut().ok_or_else(|| {
+            PipelineError::inference("the text detector (text_det.onnx) is not loaded")
+        })
     }
 
     /// The text detector's boxes inside `area` (fractions of the card: x0, y0, x1, y1),
@@ -295,16 +299,13 @@ impl CardReader<'_> {
             return Ok(Vec::new());
         }
         let crop = image::imageops::crop_imm(&self.card.image, x0, y0, x1 - x0, y1 - y0).to_image();
-        let detector = self.worker.models.text_detector.as_mut().ok_or_else(|| {
-            PipelineError::inference("the text detector (text_det.onnx) is not loaded")
-        })?;
         let params = TextDetectParams {
             limit_side_len: (scale * (y1 - y0).min(x1 - x0) as f32).round() as u32,
             limit_type: LimitType::Min,
             ..self.params.detect.clone()
         };
-        let lines =
-            text_detect::detect(detector, &crop, &params).map_err(PipelineError::inference)?;
+        let lines = text_detect::detect(self.text_detector()?, &crop, &params)
+            .map_err(PipelineError::inference)?;
         Ok(lines
             .iter()
             .map(|l| {
@@ -473,17 +474,13 @@ impl CardReader<'_> {
         self.voted(region, clean, None, Some(known))
     }
 
-    /// The trained name reader's read of a name row, when its model is loaded. The row
-    /// box hugs the letters' bodies; dots and ascenders stand above it, and the reader
-    /// learned lines with their dots inside a margin (with 0.1 of the height the dots
-    /// were cut and first names fell to 67% on dev seed 4242).
+    /// The trained name reader's read of a name row, when its model is loaded.
     pub(crate) fn trained_name(&mut self, row: &CardBox) -> Result<Option<name_reader::NameRead>> {
         let Some(reader) = self.models.names.as_mut() else {
             return Ok(None);
         };
-        let h = row.height();
         reader
-            .read(&self.card.image, &row.grown(0.2 * h, 0.3 * h).quad())
+            .read(&self.card.image, &name_line_quad(row))
             .map_err(PipelineError::inference)
     }
 
@@ -537,9 +534,8 @@ impl CardReader<'_> {
         let Some(reader) = self.models.names.as_mut() else {
             return Ok(None);
         };
-        let h = row.height();
         let probs = reader
-            .probabilities(&self.card.image, &row.grown(0.2 * h, 0.3 * h).quad())
+            .probabilities(&self.card.image, &name_line_quad(row))
             .map_err(PipelineError::inference)?;
         let Some(probs) = probs else {
             return Ok(None);
@@ -626,46 +622,69 @@ impl CardReader<'_> {
     ) -> Result<Option<(DigitRead, CardBox)>> {
         let mut best: Option<DigitRead> = None;
         let quad = region.quad();
-        for crop_params in &self.params.digit_crops {
+        // Kept for the stretched retry below; cut one at a time, as most lines are read
+        // from the first.
+        let params = self.params;
+        let mut crops: Vec<GrayImage> = Vec::with_capacity(params.digit_crops.len());
+        for crop_params in &params.digit_crops {
             let Some(crop) = crop_digit_line(&self.card.image, &quad, crop_params) else {
                 continue;
             };
-            let read = self
-                .models
-                .digits
-                .recognize_prepared(&[prepare_input(&crop.image)])
-                .map_err(PipelineError::inference)?
-                .pop()
-                .unwrap_or_default();
+            let read = self.read_digit_crop(&crop.image)?;
             if accept(&read) {
                 return Ok(Some((read, *region)));
             }
             if best.as_ref().is_none_or(|b| read.confidence > b.confidence) {
                 best = Some(read);
             }
+            crops.push(crop.image);
         }
         // No crop read acceptably: the same crops stretched locally, for digits greyed
         // by glare over part of the line. Only here, so reads that pass are unchanged.
-        if let Some(window) = self.params.glare_stretch_window {
-            for crop_params in &self.params.digit_crops {
-                let Some(crop) = crop_digit_line(&self.card.image, &quad, crop_params) else {
-                    continue;
-                };
-                let window = (window * crop.image.height() as f32).round() as u32;
-                let stretched = locally_stretched(&crop.image, window, 32);
-                let read = self
-                    .models
-                    .digits
-                    .recognize_prepared(&[prepare_input(&stretched)])
-                    .map_err(PipelineError::inference)?
-                    .pop()
-                    .unwrap_or_default();
+        if let Some(window) = params.glare_stretch_window {
+            for crop in &crops {
+                let window = (window * crop.height() as f32).round() as u32;
+                let read = self.read_digit_crop(&locally_stretched(crop, window, 32))?;
                 if accept(&read) {
                     return Ok(Some((read, *region)));
                 }
             }
         }
         Ok(best.filter(|b| !b.text.is_empty()).map(|b| (b, *region)))
+    }
+
+    /// The digit recogniser's read of one upright crop of a digit line.
+    fn read_digit_crop(&mut self, crop: &GrayImage) -> Result<DigitRead> {
+        Ok(self
+            .models
+            .digits
+            .recognize_prepared(&[prepare_input(crop)])
+            .map_err(PipelineError::inference)?
+            .pop()
+            .unwrap_or_default())
+    }
+
+    /// The number read on the text detector's number row (`detected_row`) takes the place
+    /// of the ink's (`number` on `number_row`) where it is valid, or where the ink gave
+    /// none; a row the ink already read is not read again.
+    pub(crate) fn prefer_detected_number(
+        &mut self,
+        number: &mut Option<IdNumberRead>,
+        number_row: &mut Option<Row>,
+        detected_row: Option<Row>,
+    ) -> Result<()> {
+        let detected_number = match &detected_row {
+            Some(row) if Some(row) != number_row.as_ref() => self.id_number(&row.bounds)?,
+            _ => None,
+        };
+        if detected_number
+            .as_ref()
+            .is_some_and(|d| d.parsed.is_ok() || number.is_none())
+        {
+            *number = detected_number;
+            *number_row = detected_row;
+        }
+        Ok(())
     }
 
     /// Reads the 14-digit number in `region`, with retries and a guarded one-digit repair.
@@ -740,6 +759,15 @@ impl CardReader<'_> {
         field.confidence = Some(confidence.clamp(0.0, 1.0));
         field.bbox = region.map(|r| self.input_quad(r));
     }
+}
+
+/// What the trained name reader is shown of a row. The row box hugs the letters'
+/// bodies; dots and ascenders stand above it, and the reader learned lines with their
+/// dots inside a margin (with 0.1 of the height the dots were cut and first names fell
+/// to 67% on dev seed 4242).
+fn name_line_quad(row: &CardBox) -> crate::Quad {
+    let h = row.height();
+    row.grown(0.2 * h, 0.3 * h).quad()
 }
 
 /// When the trained reader's choice of job overrides Tesseract's read.
