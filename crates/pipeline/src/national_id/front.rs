@@ -370,9 +370,12 @@ fn read_card_with(
     );
 
     // The factory serial under the photo, Latin.
-    // A serial is a long, low box: photo edges and specks are not.
-    let mut serial_boxes: Vec<CardBox> = photo_col
+    // A serial is a long, low row: photo edges and specks are not. Rows, not boxes: where
+    // the serial is faint the ink finds it in pieces.
+    let mut serial_boxes: Vec<CardBox> = r
+        .rows(&photo_col)
         .into_iter()
+        .map(|row| row.bounds)
         .filter(|b| b.cy() > layout.serial_band.0 * h && b.cy() < layout.serial_band.1 * h)
         .filter(|b| b.width() > 3.0 * b.height())
         .collect();
@@ -777,7 +780,9 @@ fn read_serial(
         let detected: Vec<CardBox> = r
             .boxes_in(band, layout.serial_detect_scale)?
             .into_iter()
-            .filter(|b| b.width() > 3.0 * b.height() && b.height() < 0.06 * h)
+            // The detector's box around the 15 px serial is loose (up to about 55 px);
+            // the photo's edges and the photo with the serial, taller, stay out.
+            .filter(|b| b.width() > 3.0 * b.height() && b.height() < 0.09 * h)
             .collect();
         read_serial_from(r, &detected, &mut best)?;
         // The detector, too, can leave greyed characters out of its box.
