@@ -43,6 +43,11 @@ pub struct BackLayout {
     pub max_line_height: f32,
     /// A job line found in part is grown to this height. Default 0.05 (32 px).
     pub faint_line_height: f32,
+    /// How much the bottom band is enlarged for the text detector where neither the ink
+    /// nor the detector on the whole card gives an expiry date. Default 2: the date's
+    /// print is about 20 px tall, and on a small, soft card the whole-card pass finds
+    /// none of the faint bottom line.
+    pub expiry_detect_scale: f32,
 }
 
 impl Default for BackLayout {
@@ -55,6 +60,7 @@ impl Default for BackLayout {
             min_line_height: 0.025,
             max_line_height: 0.16,
             faint_line_height: 0.05,
+            expiry_detect_scale: 2.0,
         }
     }
 }
@@ -394,6 +400,19 @@ pub fn read_card(
         // the detector's row, which keeps faint print.
         let detected = detector_rows_once(&mut detected, &mut r, &layout)?;
         if let Some(row) = expiry_row_of(detected).filter(|row| Some(row) != expiry_row.as_ref()) {
+            let other = read_date(&mut r, &row, 2, issued)?;
+            if parses(&other) {
+                expiry = other;
+                expiry_row = Some(row);
+            }
+        }
+    }
+    if !parses(&expiry) {
+        // Nor the detector on the whole card: the bottom band alone, enlarged.
+        let band = (layout.barcode.0, layout.expiry_row_start, 0.99, 0.99);
+        let boxes = r.boxes_in(band, layout.expiry_detect_scale)?;
+        let rows = r.rows(&boxes);
+        if let Some(row) = expiry_row_of(&rows) {
             let other = read_date(&mut r, &row, 2, issued)?;
             if parses(&other) {
                 expiry = other;
