@@ -174,6 +174,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let o2 = dist(truth[1], truth[2]) / dist(truth[3], truth[0]);
             println!("aspect {:.4}", a / aspect(kind));
             println!("opp {:.4}", o1.max(1.0 / o1).max(o2.max(1.0 / o2)));
+            println!(
+                "skew {:.2}",
+                hawiya_pipeline::card::opposite_skew_degrees(&truth)
+            );
         }
         let diag = (dist(truth[0], truth[2]) + dist(truth[1], truth[3])) / 2.0;
         let bucket = ((level * 5.0) as usize).min(4);

@@ -310,7 +310,8 @@ impl CardLocator {
 /// image-space aspect (mean of the long sides over mean of the short sides) stays within
 /// 0.81-1.23 of the card's own, and opposite sides differ in length by at most 1.46x. The
 /// free ranges below (1.3x, 1.6x) leave a margin over those; a quad with one corner on a
-/// stray peak usually breaks one of them by far.
+/// stray peak usually breaks one of them by far, or tilts a side away from its opposite
+/// ([`opposite_skew_degrees`]).
 pub fn shape_factor(q: &Quad, aspect: f32) -> f32 {
     let sides: [f32; 4] = std::array::from_fn(|i| distance(q[i], q[(i + 1) % 4]));
     if sides.iter().any(|s| *s < 1.0) {
@@ -327,7 +328,27 @@ pub fn shape_factor(q: &Quad, aspect: f32) -> f32 {
         - 1.6f32.ln();
     // 0.4 in log units past the free range (about another 1.5x) takes the score to 0.
     let fall = |off: f32| (1.0 - off.max(0.0) / 0.4).max(0.0);
-    fall(aspect_off) * fall(opposite_off)
+    // Opposite sides of 700 synth photos (card_eval seed 555, CARD_EVAL_ASPECT) stood at
+    // most 18.9 degrees apart (p99 14.4); free to 22, to 0 at 42. A clear dev photo
+    // (ID front 5151_206) lost to a quad with its first corner on a glare edge, 26
+    // degrees skewed, by 0.0006 of confidence.
+    let skew = (1.0 - (opposite_skew_degrees(q) - 22.0).max(0.0) / 20.0).max(0.0);
+    fall(aspect_off) * fall(opposite_off) * skew
+}
+
+/// The larger of the angles, in degrees, between the card's opposite sides (0 for a
+/// parallelogram). Perspective tilts them apart; a quad with a corner on a stray peak
+/// usually far more.
+pub fn opposite_skew_degrees(q: &Quad) -> f32 {
+    let dir = |a: [f32; 2], b: [f32; 2]| (b[1] - a[1]).atan2(b[0] - a[0]);
+    let between = |x: f32, y: f32| {
+        let d = (x - y).abs() % std::f32::consts::TAU;
+        d.min(std::f32::consts::TAU - d).to_degrees()
+    };
+    // Side 0 runs q0 -> q1, side 2 the same way from q3 to q2; sides 1 and 3 likewise.
+    let top_bottom = between(dir(q[0], q[1]), dir(q[3], q[2]));
+    let left_right = between(dir(q[1], q[2]), dir(q[0], q[3]));
+    top_bottom.max(left_right)
 }
 
 fn keep_best(best: &mut Option<Candidate>, c: Option<Candidate>) {
@@ -386,6 +407,17 @@ pub fn long_side_first(q: Quad, aspect: f32) -> Quad {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn skew_is_the_angle_between_opposite_sides() {
+        let rect: Quad = [[0.0, 0.0], [100.0, 0.0], [100.0, 60.0], [0.0, 60.0]];
+        assert!(opposite_skew_degrees(&rect) < 1e-3);
+        // The top's first corner dropped by the width's tan(26.6 deg): that alone skews.
+        let dropped: Quad = [[0.0, 50.0], [100.0, 0.0], [100.0, 60.0], [0.0, 60.0]];
+        assert!((opposite_skew_degrees(&dropped) - 26.57).abs() < 0.1);
+        assert!(shape_factor(&rect, 100.0 / 60.0) > 0.99);
+        assert!(shape_factor(&dropped, 100.0 / 60.0) < 0.85);
+    }
 
     #[test]
     fn quarter_turns_follow_the_top_edge() {

@@ -780,8 +780,13 @@ fn read_serial(
         let detected: Vec<CardBox> = r
             .boxes_in(band, layout.serial_detect_scale)?
             .into_iter()
-            // The detector's box around the 15 px serial is loose (up to about 55 px);
-            // the photo's edges and the photo with the serial, taller, stay out.
+            // The detector's box around the 15 px serial is loose (40-75 px): one too
+            // tall for a serial is cut to its ink, with a margin.
+            .map(|b| match b.height() < 0.09 * h {
+                true => b,
+                false => ink_of(&r.card.image, &b).map_or(b, |t| t.grown(0.0, 0.3 * t.height())),
+            })
+            // The photo's edges and the photo with the serial, taller, stay out.
             .filter(|b| b.width() > 3.0 * b.height() && b.height() < 0.09 * h)
             .collect();
         read_serial_from(r, &detected, &mut best)?;
@@ -805,6 +810,13 @@ fn read_serial(
         }
     }
     Ok(())
+}
+
+/// The tight box around the ink of `region`'s line (all its segments), if any.
+fn ink_of(card: &RgbImage, region: &CardBox) -> Option<CardBox> {
+    ink_segments(card, region, f32::INFINITY)
+        .into_iter()
+        .reduce(|a, b| a.union(&b))
 }
 
 /// Reads each box with PP-OCR's recogniser, keeping in `best` the surest valid read (or
@@ -834,6 +846,11 @@ fn read_serial_from(
             .pop()
             .unwrap_or_default();
         let text = normalize_serial(&read.text);
+        // Nothing read is no serial found (null, as where no box is found), not an
+        // invalid one.
+        if text.is_empty() {
+            continue;
+        }
         if best
             .as_ref()
             .is_none_or(|(t, c, _)| score(&text, read.confidence) > score(t, *c))
