@@ -35,6 +35,24 @@ pub struct Extraction {
 }
 
 impl Extraction {
+    /// Fields this read left unread (null or empty) that `other`, a read of the same
+    /// document, read without fault: taken with their confidence and box, and this
+    /// read's issues about them dropped. Fields this read does not have are not added.
+    pub fn fill_unread_from(&mut self, other: &Extraction) {
+        let unread = |v: &serde_json::Value| v.is_null() || v.as_str().is_some_and(str::is_empty);
+        for f in &other.fields {
+            if unread(&f.value) || other.issues.iter().any(|i| i.field == f.name) {
+                continue;
+            }
+            if let Some(g) = self.fields.iter_mut().find(|g| g.name == f.name) {
+                if unread(&g.value) {
+                    *g = f.clone();
+                    self.issues.retain(|i| i.field != f.name);
+                }
+            }
+        }
+    }
+
     pub fn push(&mut self, name: &str, value: impl Into<serde_json::Value>) -> &mut Field {
         self.fields.push(Field {
             name: name.to_string(),
@@ -54,5 +72,35 @@ impl Extraction {
 
     pub fn get_str(&self, name: &str) -> Option<&str> {
         self.get(name).and_then(|v| v.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hawiya_documents::Code;
+
+    #[test]
+    fn unread_fields_are_filled_from_a_faultless_read() {
+        let mut first = Extraction::default();
+        first.push("idNumber", "29001011234567");
+        first.push("idExpiry", serde_json::Value::Null);
+        first.push("job", "");
+        first
+            .issues
+            .push(FieldIssue::new("idExpiry", "", Code::WrongExpiryDateFormat));
+        let mut second = Extraction::default();
+        second.push("idNumber", "1");
+        second.push("idExpiry", "2030-01-01");
+        second.push("job", "مهندس");
+        second
+            .issues
+            .push(FieldIssue::new("job", "مهندس", Code::BadFieldFormat));
+        first.fill_unread_from(&second);
+        assert_eq!(first.get_str("idNumber"), Some("29001011234567"));
+        assert_eq!(first.get_str("idExpiry"), Some("2030-01-01"));
+        assert!(first.issues.is_empty());
+        // The other read found fault with its job: not taken.
+        assert_eq!(first.get_str("job"), Some(""));
     }
 }

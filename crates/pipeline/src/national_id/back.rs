@@ -18,7 +18,10 @@ use image::RgbImage;
 use serde_json::{json, Value};
 
 use super::layout::{faint_line_grown, ink_segments, CardBox, Row};
-use super::{derived_fields, locate, number_valid, turned_180, CardReader, IdModels, IdReadParams};
+use super::{
+    derived_fields, locate, number_valid, outlines_moved_out, turned_180, CardReader, IdModels,
+    IdReadParams,
+};
 use crate::error::Result;
 use crate::extraction::Extraction;
 use crate::worker::Worker;
@@ -72,17 +75,47 @@ pub fn read(
     image: &RgbImage,
     params: &IdReadParams,
 ) -> Result<Extraction> {
-    let (card, info) = locate(models, image)?;
-    let mut out = read_card(worker, models, &card, params)?;
+    let (card, mut info) = locate(models, image)?;
+    let mut out = read_either_way(worker, models, &card, params)?;
+    let whole = |out: &Extraction| {
+        out.get_str("idNumber")
+            .is_some_and(|n| n.chars().count() == id_number::LENGTH)
+    };
+    if params.try_upside_down && !whole(&out) {
+        // No whole number (a deliberately invalid one reads whole and is not retried):
+        // the locator may have cut the number off.
+        for grown in outlines_moved_out(image, &card) {
+            let mut other = read_either_way(worker, models, &grown, params)?;
+            if number_valid(&other, params) {
+                // The outline moved out squeezes the card: what the first read had and
+                // this one lost is kept.
+                other.fill_unread_from(&out);
+                out = other;
+                info["quad"] = serde_json::json!(grown.quad);
+                break;
+            }
+        }
+    }
+    out.extra.insert("card".into(), info);
+    Ok(out)
+}
+
+/// Reads the card as rectified, and turned 180 degrees where that gives no valid number.
+fn read_either_way(
+    worker: &mut Worker,
+    models: &mut IdModels,
+    card: &super::rectify::RectifiedCard,
+    params: &IdReadParams,
+) -> Result<Extraction> {
+    let mut out = read_card(worker, models, card, params)?;
     if params.try_upside_down && !number_valid(&out, params) {
-        if let Some(turned) = turned_180(&card) {
+        if let Some(turned) = turned_180(card) {
             let other = read_card(worker, models, &turned, params)?;
             if number_valid(&other, params) {
                 out = other;
             }
         }
     }
-    out.extra.insert("card".into(), info);
     Ok(out)
 }
 

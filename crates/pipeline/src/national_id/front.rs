@@ -13,9 +13,10 @@ use image::RgbImage;
 use serde_json::{json, Value};
 
 use super::layout::{faint_line_grown, grown_over_faint_words, ink_segments, CardBox, Row};
+use super::rectify::RectifiedCard;
 use super::{
-    derived_fields, locate, number_valid, turned_180, CardReader, IdModels, IdNumberRead,
-    IdReadParams,
+    derived_fields, locate, number_valid, outlines_moved_out, turned_180, CardReader, IdModels,
+    IdNumberRead, IdReadParams,
 };
 use crate::error::Result;
 use crate::extraction::Extraction;
@@ -76,7 +77,49 @@ pub fn read(
     image: &RgbImage,
     params: &IdReadParams,
 ) -> Result<Extraction> {
-    let (mut card, info) = locate(models, image)?;
+    let (located, mut info) = locate(models, image)?;
+    let (mut out, mut card) = read_located(worker, models, located.clone(), params)?;
+    if params.try_upside_down && !whole_number(&out) {
+        // No whole number (a deliberately invalid one reads whole and is not retried):
+        // the locator may have cut the number off.
+        for grown in outlines_moved_out(image, &located) {
+            let (mut other, other_card) = read_located(worker, models, grown, params)?;
+            if number_valid(&other, params) {
+                // The outline moved out squeezes the card: what the first read had and
+                // this one lost is kept.
+                other.fill_unread_from(&out);
+                (out, card) = (other, other_card);
+                info["quad"] = json!(card.quad);
+                break;
+            }
+        }
+    }
+    out.extra.insert("card".into(), info);
+    // FACE HOOK: the holder's photo region (left third of the front, documents.md), in
+    // input pixels. `Extraction::face_embedding` stays `None` here: the worker's face
+    // models are not reachable from this module yet; the lead wires
+    // `face::embed_largest(models, &photo_crop)` on this region (or on `card.image`).
+    let (w, h) = (card.width(), card.height());
+    let photo = CardBox {
+        x0: 0.02 * w,
+        y0: 0.06 * h,
+        x1: 0.31 * w,
+        y1: 0.74 * h,
+    };
+    out.extra
+        .insert("photo".into(), json!(card.to_input_quad(&photo.quad())));
+    Ok(out)
+}
+
+/// Reads a located card: by ink alone in both orientations, then with the text
+/// detector's number row where the ink gave no whole number. Returns the read and the
+/// card as read (turned or not).
+fn read_located(
+    worker: &mut Worker,
+    models: &mut IdModels,
+    mut card: RectifiedCard,
+    params: &IdReadParams,
+) -> Result<(Extraction, RectifiedCard)> {
     // First the ink alone, in both orientations: the wrong one reads no whole number, and
     // the text detector run on it would be wasted.
     let (mut out, detected) = read_card_with(worker, models, &card, params, false)?;
@@ -109,21 +152,7 @@ pub fn read(
     } else if retry(&out, detected) {
         (out, _) = read_card_with(worker, models, &card, params, true)?;
     }
-    out.extra.insert("card".into(), info);
-    // FACE HOOK: the holder's photo region (left third of the front, documents.md), in
-    // input pixels. `Extraction::face_embedding` stays `None` here: the worker's face
-    // models are not reachable from this module yet; the lead wires
-    // `face::embed_largest(models, &photo_crop)` on this region (or on `card.image`).
-    let (w, h) = (card.width(), card.height());
-    let photo = CardBox {
-        x0: 0.02 * w,
-        y0: 0.06 * h,
-        x1: 0.31 * w,
-        y1: 0.74 * h,
-    };
-    out.extra
-        .insert("photo".into(), json!(card.to_input_quad(&photo.quad())));
-    Ok(out)
+    Ok((out, card))
 }
 
 /// Reads an already rectified front.
