@@ -53,6 +53,22 @@ impl Extraction {
         }
     }
 
+    /// The fields `names` as `other` read them, with `other`'s issues about them in
+    /// place of this read's.
+    pub fn adopt_fields_from(&mut self, other: &Extraction, names: &[&str]) {
+        for name in names {
+            self.issues.retain(|i| i.field != *name);
+            self.issues
+                .extend(other.issues.iter().filter(|i| i.field == *name).cloned());
+            let theirs = other.fields.iter().find(|f| f.name == *name);
+            match (self.fields.iter_mut().find(|f| f.name == *name), theirs) {
+                (Some(mine), Some(theirs)) => *mine = theirs.clone(),
+                (None, Some(theirs)) => self.fields.push(theirs.clone()),
+                _ => {}
+            }
+        }
+    }
+
     pub fn push(&mut self, name: &str, value: impl Into<serde_json::Value>) -> &mut Field {
         self.fields.push(Field {
             name: name.to_string(),

@@ -83,12 +83,13 @@ pub fn read(
         // No whole number (a deliberately invalid one reads whole and is not retried):
         // the locator may have cut the number off.
         for grown in outlines_moved_out(image, &located) {
-            let (mut other, other_card) = read_located(worker, models, grown, params)?;
+            let (other, other_card) = read_located(worker, models, grown, params)?;
             if number_valid(&other, params) {
-                // The outline moved out squeezes the card: what the first read had and
-                // this one lost is kept.
-                other.fill_unread_from(&out);
-                (out, card) = (other, other_card);
+                // The outline moved out squeezes the card: only the number (and what it
+                // gives) and what the first read left unread are taken from this read.
+                out.adopt_fields_from(&other, NUMBER_FIELDS);
+                out.fill_unread_from(&other);
+                card = other_card;
                 info["quad"] = json!(card.quad);
                 break;
             }
@@ -110,6 +111,9 @@ pub fn read(
         .insert("photo".into(), json!(card.to_input_quad(&photo.quad())));
     Ok(out)
 }
+
+/// The number and the fields read from it.
+const NUMBER_FIELDS: &[&str] = &[id_number::FIELD, "dateOfBirth", "govern", "gender"];
 
 /// Reads a located card: by ink alone in both orientations, then with the text
 /// detector's number row where the ink gave no whole number. Returns the read and the
