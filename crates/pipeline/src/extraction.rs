@@ -97,6 +97,27 @@ mod tests {
     use hawiya_documents::Code;
 
     #[test]
+    fn adopted_fields_come_with_their_issues() {
+        let mut first = Extraction::default();
+        first.push("idNumber", "2900101");
+        first.push("first_name", "أحمد");
+        first.issues.push(FieldIssue::new(
+            "idNumber",
+            "2900101",
+            Code::InvalidIdNumber,
+        ));
+        let mut second = Extraction::default();
+        second.push("idNumber", "29001011234567");
+        second.push("first_name", "احد");
+        second.push("dateOfBirth", "1990-01-01");
+        first.adopt_fields_from(&second, &["idNumber", "dateOfBirth"]);
+        assert_eq!(first.get_str("idNumber"), Some("29001011234567"));
+        assert_eq!(first.get_str("dateOfBirth"), Some("1990-01-01"));
+        assert_eq!(first.get_str("first_name"), Some("أحمد"));
+        assert!(first.issues.is_empty());
+    }
+
+    #[test]
     fn unread_fields_are_filled_from_a_faultless_read() {
         let mut first = Extraction::default();
         first.push("idNumber", "29001011234567");
