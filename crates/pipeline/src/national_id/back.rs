@@ -19,8 +19,8 @@ use serde_json::{json, Value};
 
 use super::layout::{faint_line_grown, ink_segments, CardBox, Row};
 use super::{
-    derived_fields, locate, number_valid, outlines_moved_out, turned_180, CardReader, IdModels,
-    IdReadParams,
+    derived_fields, locate, number_valid, outlines_moved_out, turned_180, whole_number, CardReader,
+    IdModels, IdReadParams,
 };
 use crate::error::Result;
 use crate::extraction::Extraction;
@@ -77,21 +77,17 @@ pub fn read(
 ) -> Result<Extraction> {
     let (card, mut info) = locate(models, image)?;
     let mut out = read_either_way(worker, models, &card, params)?;
-    let whole = |out: &Extraction| {
-        out.get_str("idNumber")
-            .is_some_and(|n| n.chars().count() == id_number::LENGTH)
-    };
-    if params.try_upside_down && !whole(&out) {
+    if params.try_upside_down && !whole_number(&out) {
         // No whole number (a deliberately invalid one reads whole and is not retried):
         // the locator may have cut the number off.
-        for grown in outlines_moved_out(image, &card) {
+        for grown in outlines_moved_out(image, &card.quad) {
             let mut other = read_either_way(worker, models, &grown, params)?;
             if number_valid(&other, params) {
                 // The outline moved out squeezes the card: what the first read had and
                 // this one lost is kept.
                 other.fill_unread_from(&out);
                 out = other;
-                info["quad"] = serde_json::json!(grown.quad);
+                info["quad"] = json!(grown.quad);
                 break;
             }
         }

@@ -15,8 +15,8 @@ use serde_json::{json, Value};
 use super::layout::{faint_line_grown, grown_over_faint_words, ink_segments, CardBox, Row};
 use super::rectify::RectifiedCard;
 use super::{
-    derived_fields, locate, number_valid, outlines_moved_out, turned_180, CardReader, IdModels,
-    IdNumberRead, IdReadParams,
+    derived_fields, is_whole, locate, number_valid, outlines_moved_out, turned_180, whole_number,
+    CardReader, IdModels, IdNumberRead, IdReadParams,
 };
 use crate::error::Result;
 use crate::extraction::Extraction;
@@ -78,11 +78,12 @@ pub fn read(
     params: &IdReadParams,
 ) -> Result<Extraction> {
     let (located, mut info) = locate(models, image)?;
-    let (mut out, mut card) = read_located(worker, models, located.clone(), params)?;
+    let outline = located.quad;
+    let (mut out, mut card) = read_located(worker, models, located, params)?;
     if params.try_upside_down && !whole_number(&out) {
         // No whole number (a deliberately invalid one reads whole and is not retried):
         // the locator may have cut the number off.
-        for grown in outlines_moved_out(image, &located) {
+        for grown in outlines_moved_out(image, &outline) {
             let (other, other_card) = read_located(worker, models, grown, params)?;
             if number_valid(&other, params) {
                 // The outline moved out squeezes the card: only the number (and what it
@@ -167,16 +168,6 @@ pub fn read_card(
     params: &IdReadParams,
 ) -> Result<Extraction> {
     Ok(read_card_with(worker, models, card, params, true)?.0)
-}
-
-/// Whether `digits` are as many as a whole number's, valid or not.
-fn is_whole(digits: &str) -> bool {
-    digits.chars().count() == id_number::LENGTH
-}
-
-/// Whether the read has a whole number.
-fn whole_number(out: &Extraction) -> bool {
-    out.get_str(id_number::FIELD).is_some_and(is_whole)
 }
 
 /// Reads a rectified front; `detector_number`: where the ink gives no whole number,
@@ -845,11 +836,9 @@ fn read_serial(
     Ok(())
 }
 
-/// The tight box around the ink of `region`'s line (all its segments), if any.
+/// The tight box around the ink of `region`'s line, if any (no gap splits it).
 fn ink_of(card: &RgbImage, region: &CardBox) -> Option<CardBox> {
-    ink_segments(card, region, f32::INFINITY)
-        .into_iter()
-        .reduce(|a, b| a.union(&b))
+    ink_segments(card, region, f32::INFINITY).into_iter().next()
 }
 
 /// Reads each box with PP-OCR's recogniser, keeping in `best` the surest valid read (or

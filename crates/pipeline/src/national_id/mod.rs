@@ -217,6 +217,16 @@ pub(crate) fn number_valid(out: &Extraction, params: &IdReadParams) -> bool {
         .is_some_and(|n| hawiya_documents::id_number::is_valid(n, params.today()))
 }
 
+/// Whether `digits` are as many as a whole number's, valid or not.
+pub(crate) fn is_whole(digits: &str) -> bool {
+    digits.chars().count() == id_number::LENGTH
+}
+
+/// Whether the read has a whole number (valid or not).
+pub(crate) fn whole_number(out: &Extraction) -> bool {
+    out.get_str(id_number::FIELD).is_some_and(is_whole)
+}
+
 /// `/v1/ocr/id/front`.
 pub fn read_front(worker: &mut Worker, image: &RgbImage) -> Result<Extraction> {
     with_thread_models(|m| front::read(worker, m, image, &IdReadParams::default()))
@@ -254,10 +264,9 @@ pub fn locate(
 /// or glare), the outline lay 0.05-0.14 inside.
 pub const CUT_EDGE_GROWTH: f32 = 0.15;
 
-/// The card rectified again from its outline with the top, then the bottom, moved out by
+/// The card with outline `q` rectified again with the top, then the bottom, moved out by
 /// [`CUT_EDGE_GROWTH`] along its sides: where the locator cut a printed line off.
-pub fn outlines_moved_out(image: &RgbImage, card: &RectifiedCard) -> Vec<RectifiedCard> {
-    let q = card.quad;
+pub fn outlines_moved_out(image: &RgbImage, q: &crate::Quad) -> Vec<RectifiedCard> {
     let out = |corner: [f32; 2], below: [f32; 2]| {
         [
             corner[0] + CUT_EDGE_GROWTH * (corner[0] - below[0]),
@@ -1210,8 +1219,7 @@ mod tests {
             [900.0, 700.0],
             [100.0, 700.0],
         ];
-        let card = rectify::rectify_with_corners(&image, &quad).unwrap();
-        let grown = outlines_moved_out(&image, &card);
+        let grown = outlines_moved_out(&image, &quad);
         assert_eq!(grown.len(), 2);
         // 15% of the 500 px sides: the top up to 125, then the bottom down to 775.
         assert_eq!(grown[0].quad[0], [100.0, 125.0]);
