@@ -13,6 +13,8 @@
 //! - `--dir D`: reads every image under D; where `D/ground_truth_full.json` has the
 //!   fields, compares them exactly, else reports whether every check digit holds.
 //! - Prints p50/p90 latency per image (one worker thread, as the server runs it).
+//! - `PASSPORT_EVAL_DUMP=DIR`: the synthetic documents not read exactly are written there
+//!   (as the JPEG the reader was given), to look at.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -225,7 +227,12 @@ fn synth_eval(worker: &mut Worker, a: &Args, times: &mut Vec<f64>) {
                 }
                 if all {
                     doc_ok += 1;
-                } else if a.verbose {
+                } else if let Ok(dir) = std::env::var("PASSPORT_EVAL_DUMP") {
+                    // `PASSPORT_EVAL_DUMP=DIR`: the photos of the misses, to look at.
+                    let path = Path::new(&dir).join(format!("{}.jpg", s.truth.id));
+                    std::fs::write(&path, &jpeg).expect("write the photo");
+                }
+                if !all && a.verbose {
                     let want: Vec<&str> = s.truth.data["mrz"]
                         .as_array()
                         .unwrap()

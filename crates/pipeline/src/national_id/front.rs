@@ -21,6 +21,7 @@ use super::{
 use crate::error::Result;
 use crate::extraction::Extraction;
 use crate::ocr::text_recognize::{recognize_crops, TextRecognizeParams};
+use crate::preprocess;
 use crate::worker::Worker;
 
 /// Where the front's parts lie, as fractions of the card. Defaults from the layout of
@@ -94,6 +95,28 @@ pub fn read(
                 info["quad"] = json!(card.quad);
                 break;
             }
+        }
+    }
+    let key_unsure = out.get("idKey").is_none_or(Value::is_null)
+        || out.issues.iter().any(|i| i.field == "idKey");
+    let number_lost = !whole_number(&out);
+    if params.flatten_lighting && (key_unsure || number_lost) {
+        // The serial or the number lost under glare: the card read again with its
+        // lighting flattened (`preprocess::lighting_flattened`). Its serial is taken
+        // where valid, its number (and what it gives) where valid, and the fields only
+        // it read.
+        let flat =
+            preprocess::lighting_flattened(&card.image, params.ink.radius, params.flatten_floor);
+        if let Some(flat) = RectifiedCard::from_parts(flat, card.quad) {
+            let other = read_card(worker, models, &flat, params)?;
+            let key_valid = other.get_str("idKey").is_some_and(serial_is_valid);
+            if key_unsure && key_valid {
+                out.adopt_fields_from(&other, &["idKey"]);
+            }
+            if number_lost && number_valid(&other, params) {
+                out.adopt_fields_from(&other, NUMBER_FIELDS);
+            }
+            out.fill_unread_from(&other);
         }
     }
     out.extra.insert("card".into(), info);
