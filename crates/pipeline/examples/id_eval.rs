@@ -48,6 +48,8 @@ fn main() {
     let synth = SynthParams::default();
     let params = IdReadParams {
         today: Some(synth.reference_date),
+        // `ID_EVAL_NO_FLATTEN=1`: without the read of the lighting-flattened card (A/B).
+        flatten_lighting: std::env::var_os("ID_EVAL_NO_FLATTEN").is_none(),
         ..IdReadParams::default()
     };
     let levels = [Difficulty::Easy, Difficulty::Normal, Difficulty::Hard];
