@@ -6,6 +6,10 @@
 //! Arabic rows with Tesseract `ara` (the name rows also with the project's trained
 //! [`name_reader`]) and digit rows with [`crate::digits`]. The ID number's
 //! own rules reject a misread and trigger a retry with another crop (digits.md).
+//! Where the card as found leaves a line unread, it is read again: turned 180 degrees,
+//! with an edge of its outline moved out ([`outline_moved_out`]: the locator cut a line
+//! off), and with its lighting flattened ([`crate::preprocess::lighting_flattened`]:
+//! glare greyed the print); each retry fills only what the first read lacks.
 //!
 //! Per-worker state (the card locator and the digit recogniser) lives in [`IdModels`].
 //! Until `Worker` holds one, [`read_front`] and [`read_back`] keep one per thread (a
