@@ -92,7 +92,7 @@ impl MrzFormat {
     }
 }
 
-/// Parameters of [`parse_with`].
+/// Parameters of [`parse_lines_with`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MrzParams {
     /// Most look-alike replacements tried within one checked field. Two covers the usual

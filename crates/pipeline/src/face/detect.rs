@@ -86,7 +86,7 @@ impl Default for DetectorParams {
     }
 }
 
-/// One detected face, in pixels of the image given to [`detect_faces`].
+/// One detected face, in pixels of the image given to [`Detector::detect`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Face {
     /// left, top, right, bottom.

@@ -189,7 +189,7 @@ pub fn prepare(image: &RgbImage, quad: &Quad) -> Option<Vec<f32>> {
     crate::preprocess::stretched_grey_line(image, quad, INPUT_WIDTH, INPUT_HEIGHT)
 }
 
-/// What [`PlateModels::read`] can be told.
+/// What [`read`] can be told.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlateParams {
     /// A whole-image read at least this plausible is taken without searching the photo
