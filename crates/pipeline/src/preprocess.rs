@@ -139,6 +139,15 @@ pub fn stretched_grey_line(
     Some(out)
 }
 
+/// The card readers' grey: (3 R + 6 G + B) / 10, in integers (the ID and licence
+/// readers' ink masks, segments and binarised views all threshold this).
+pub fn card_grey(image: &RgbImage) -> image::GrayImage {
+    image::GrayImage::from_fn(image.width(), image.height(), |x, y| {
+        let c = image.get_pixel(x, y).0;
+        image::Luma([((c[0] as u32 * 3 + c[1] as u32 * 6 + c[2] as u32) / 10) as u8])
+    })
+}
+
 /// `image` in grey with its lighting flattened and its contrast raised: each pixel divided
 /// by the mean of its neighbourhood (`radius` pixels either way), ratios from `floor` up
 /// to 1 spread over black to white, after a slight smoothing (sigma 1) so that grain does
@@ -146,11 +155,7 @@ pub fn stretched_grey_line(
 /// keeps only a few grey levels against its paper (ratio 0.8 and over where the ink
 /// finder wants 0.72); flattened, it is dark again wherever it had any contrast.
 pub fn lighting_flattened(image: &RgbImage, radius: u32, floor: f32) -> RgbImage {
-    let grey = image::GrayImage::from_fn(image.width(), image.height(), |x, y| {
-        let c = image.get_pixel(x, y).0;
-        image::Luma([((c[0] as u32 * 3 + c[1] as u32 * 6 + c[2] as u32) / 10) as u8])
-    });
-    let grey = imageproc::filter::gaussian_blur_f32(&grey, 1.0);
+    let grey = imageproc::filter::gaussian_blur_f32(&card_grey(image), 1.0);
     let mean = imageproc::filter::box_filter(&grey, radius, radius);
     let span = (1.0 - floor).max(0.05);
     RgbImage::from_fn(image.width(), image.height(), |x, y| {

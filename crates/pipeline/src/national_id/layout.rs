@@ -4,7 +4,7 @@
 //! fixed pixel crops (documents.md): the detector's boxes are grouped into rows here, and
 //! the readers decide which row carries which field.
 
-use image::{GrayImage, Luma, RgbImage};
+use image::RgbImage;
 
 use crate::geometry::{perspective_crop, quad_bounds, Quad};
 
@@ -186,10 +186,7 @@ pub fn ink_segments(card: &RgbImage, region: &CardBox, min_gap: f32) -> Vec<Card
     let Some(crop) = perspective_crop(card, &region.quad(), w.max(1), h.max(1)) else {
         return Vec::new();
     };
-    let gray = GrayImage::from_fn(crop.width(), crop.height(), |x, y| {
-        let p = crop.get_pixel(x, y).0;
-        Luma([((p[0] as u32 * 3 + p[1] as u32 * 6 + p[2] as u32) / 10) as u8])
-    });
+    let gray = crate::preprocess::card_grey(&crop);
     let Some((_, iy0, _, iy1)) = crate::digits::ink_bounds(&gray) else {
         return Vec::new();
     };
@@ -321,10 +318,7 @@ impl Default for InkRowParams {
 
 /// The dark-ink mask of the card (true = ink).
 pub fn ink_mask(card: &RgbImage, p: &InkRowParams) -> Vec<Vec<bool>> {
-    let gray = GrayImage::from_fn(card.width(), card.height(), |x, y| {
-        let c = card.get_pixel(x, y).0;
-        Luma([((c[0] as u32 * 3 + c[1] as u32 * 6 + c[2] as u32) / 10) as u8])
-    });
+    let gray = crate::preprocess::card_grey(card);
     let mean = imageproc::filter::box_filter(&gray, p.radius, p.radius);
     (0..card.height())
         .map(|y| {

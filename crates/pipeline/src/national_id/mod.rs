@@ -982,10 +982,7 @@ fn paper_level(crop: &RgbImage) -> image::Rgb<u8> {
 
 /// The crop in black and white at its Otsu level.
 fn binarized(crop: &RgbImage) -> RgbImage {
-    let gray = image::GrayImage::from_fn(crop.width(), crop.height(), |x, y| {
-        let p = crop.get_pixel(x, y).0;
-        image::Luma([((p[0] as u32 * 3 + p[1] as u32 * 6 + p[2] as u32) / 10) as u8])
-    });
+    let gray = crate::preprocess::card_grey(crop);
     let t = crate::preprocess::otsu_level(&gray);
     RgbImage::from_fn(crop.width(), crop.height(), |x, y| {
         let v = if gray.get_pixel(x, y).0[0] <= t {
