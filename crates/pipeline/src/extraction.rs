@@ -39,18 +39,22 @@ impl Extraction {
     /// document, read without fault: taken with their confidence and box, and this
     /// read's issues about them dropped. Fields this read does not have are not added.
     pub fn fill_unread_from(&mut self, other: &Extraction) {
-        let unread = |v: &serde_json::Value| v.is_null() || v.as_str().is_some_and(str::is_empty);
         for f in &other.fields {
-            if unread(&f.value) || other.issues.iter().any(|i| i.field == f.name) {
+            if is_unread(&f.value) || other.issues.iter().any(|i| i.field == f.name) {
                 continue;
             }
             if let Some(g) = self.fields.iter_mut().find(|g| g.name == f.name) {
-                if unread(&g.value) {
+                if is_unread(&g.value) {
                     *g = f.clone();
                     self.issues.retain(|i| i.field != f.name);
                 }
             }
         }
+    }
+
+    /// Whether field `name` went unread: absent, null or empty.
+    pub fn unread(&self, name: &str) -> bool {
+        self.get(name).is_none_or(is_unread)
     }
 
     /// The fields `names` as `other` read them, with `other`'s issues about them in
@@ -91,6 +95,11 @@ impl Extraction {
     }
 }
 
+/// A value that says nothing was read: null or an empty string.
+fn is_unread(v: &serde_json::Value) -> bool {
+    v.is_null() || v.as_str().is_some_and(str::is_empty)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,6 +124,16 @@ mod tests {
         assert_eq!(first.get_str("dateOfBirth"), Some("1990-01-01"));
         assert_eq!(first.get_str("first_name"), Some("أحمد"));
         assert!(first.issues.is_empty());
+    }
+
+    #[test]
+    fn absent_null_and_empty_fields_are_unread() {
+        let mut e = Extraction::default();
+        e.push("idExpiry", serde_json::Value::Null);
+        e.push("job", "");
+        e.push("idKey", "AB1234567");
+        assert!(e.unread("idExpiry") && e.unread("job") && e.unread("religion"));
+        assert!(!e.unread("idKey"));
     }
 
     #[test]

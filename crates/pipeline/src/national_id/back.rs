@@ -20,12 +20,11 @@ use serde_json::{json, Value};
 use super::layout::{faint_line_grown, ink_segments, CardBox, Row};
 use super::rectify::RectifiedCard;
 use super::{
-    derived_fields, locate, number_valid, outline_moved_out, outlines_moved_out, turned_180,
-    whole_number, CardReader, Edge, IdModels, IdReadParams,
+    derived_fields, lighting_flattened, locate, number_valid, outline_moved_out,
+    outlines_moved_out, turned_180, whole_number, CardReader, Edge, IdModels, IdReadParams,
 };
 use crate::error::Result;
 use crate::extraction::Extraction;
-use crate::preprocess;
 use crate::worker::Worker;
 
 /// Where the back's parts lie, as fractions of the card.
@@ -77,39 +76,35 @@ pub fn read(
     image: &RgbImage,
     params: &IdReadParams,
 ) -> Result<Extraction> {
-    let (card, mut info) = locate(models, image)?;
-    let (mut out, mut read_from) = read_either_way(worker, models, &card, params)?;
+    let (located, mut info) = locate(models, image)?;
+    let outline = located.quad;
+    let (mut out, mut read_from) = read_either_way(worker, models, located, params)?;
     if params.try_upside_down && !whole_number(&out) {
         // No whole number (a deliberately invalid one reads whole and is not retried):
         // the locator may have cut the number off.
-        for grown in outlines_moved_out(image, &card.quad) {
-            let (mut other, from) = read_either_way(worker, models, &grown, params)?;
+        for grown in outlines_moved_out(image, &outline) {
+            let grown_quad = grown.quad;
+            let (mut other, from) = read_either_way(worker, models, grown, params)?;
             if number_valid(&other, params) {
                 // The outline moved out squeezes the card: what the first read had and
                 // this one lost is kept.
                 other.fill_unread_from(&out);
                 out = other;
-                info["quad"] = json!(grown.quad);
+                info["quad"] = json!(grown_quad);
                 read_from = from;
                 break;
             }
         }
     }
-    let unread = |out: &Extraction, field: &str| out.get(field).is_none_or(Value::is_null);
-    if params.flatten_lighting && (unread(&out, "releaseDate") || unread(&out, "idExpiry")) {
-        // A date lost under glare: the card read again with its lighting flattened
-        // (`preprocess::lighting_flattened`), taking what only that read has.
-        let flat = preprocess::lighting_flattened(
-            &read_from.image,
-            params.ink.radius,
-            params.flatten_floor,
-        );
-        if let Some(flat) = RectifiedCard::from_parts(flat, read_from.quad) {
+    if params.flatten_lighting && (out.unread("releaseDate") || out.unread("idExpiry")) {
+        // A date lost under glare: the card read again with its lighting flattened,
+        // taking what only that read has.
+        if let Some(flat) = lighting_flattened(&read_from, params) {
             let other = read_card(worker, models, &flat, params)?;
             out.fill_unread_from(&other);
         }
     }
-    if params.try_upside_down && unread(&out, "idExpiry") {
+    if params.try_upside_down && out.unread("idExpiry") {
         // Still no expiry, the card's lowest line: the locator may have cut it off.
         if let Some(lower) = outline_moved_out(image, &read_from.quad, Edge::Bottom) {
             let other = read_card(worker, models, &lower, params)?;
@@ -123,22 +118,23 @@ pub fn read(
 }
 
 /// Reads the card as rectified, and turned 180 degrees where that gives no valid number.
+/// Returns the read and the card as read (turned or not).
 fn read_either_way(
     worker: &mut Worker,
     models: &mut IdModels,
-    card: &RectifiedCard,
+    card: RectifiedCard,
     params: &IdReadParams,
 ) -> Result<(Extraction, RectifiedCard)> {
-    let out = read_card(worker, models, card, params)?;
+    let out = read_card(worker, models, &card, params)?;
     if params.try_upside_down && !number_valid(&out, params) {
-        if let Some(turned) = turned_180(card) {
+        if let Some(turned) = turned_180(&card) {
             let other = read_card(worker, models, &turned, params)?;
             if number_valid(&other, params) {
                 return Ok((other, turned));
             }
         }
     }
-    Ok((out, card.clone()))
+    Ok((out, card))
 }
 
 /// Tokens of a row, each snapped to the closed word lists where it fits.

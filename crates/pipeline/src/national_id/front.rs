@@ -15,13 +15,12 @@ use serde_json::{json, Value};
 use super::layout::{faint_line_grown, grown_over_faint_words, ink_segments, CardBox, Row};
 use super::rectify::RectifiedCard;
 use super::{
-    derived_fields, is_whole, locate, number_valid, outlines_moved_out, turned_180, whole_number,
-    CardReader, IdModels, IdNumberRead, IdReadParams,
+    derived_fields, is_whole, lighting_flattened, locate, number_valid, outlines_moved_out,
+    turned_180, whole_number, CardReader, IdModels, IdNumberRead, IdReadParams,
 };
 use crate::error::Result;
 use crate::extraction::Extraction;
 use crate::ocr::text_recognize::{recognize_crops, TextRecognizeParams};
-use crate::preprocess;
 use crate::worker::Worker;
 
 /// Where the front's parts lie, as fractions of the card. Defaults from the layout of
@@ -97,17 +96,14 @@ pub fn read(
             }
         }
     }
-    let key_unsure = out.get("idKey").is_none_or(Value::is_null)
-        || out.issues.iter().any(|i| i.field == "idKey");
+    let key_unsure = out.unread("idKey") || out.issues.iter().any(|i| i.field == "idKey");
     let number_lost = !whole_number(&out);
     if params.flatten_lighting && (key_unsure || number_lost) {
         // The serial or the number lost under glare: the card read again with its
         // lighting flattened (`preprocess::lighting_flattened`). Its serial is taken
         // where valid, its number (and what it gives) where valid, and the fields only
         // it read.
-        let flat =
-            preprocess::lighting_flattened(&card.image, params.ink.radius, params.flatten_floor);
-        if let Some(flat) = RectifiedCard::from_parts(flat, card.quad) {
+        if let Some(flat) = lighting_flattened(&card, params) {
             let other = read_card(worker, models, &flat, params)?;
             let key_valid = other.get_str("idKey").is_some_and(serial_is_valid);
             if key_unsure && key_valid {

@@ -312,6 +312,14 @@ pub fn outline_moved_out(image: &RgbImage, q: &crate::Quad, edge: Edge) -> Optio
     rectify::rectify_with_corners(image, &quad)
 }
 
+/// The card with its lighting flattened ([`crate::preprocess::lighting_flattened`], at
+/// the ink finder's radius and [`IdReadParams::flatten_floor`]): where glare greyed a line.
+pub fn lighting_flattened(card: &RectifiedCard, params: &IdReadParams) -> Option<RectifiedCard> {
+    let flat =
+        crate::preprocess::lighting_flattened(&card.image, params.ink.radius, params.flatten_floor);
+    RectifiedCard::from_parts(flat, card.quad)
+}
+
 /// The card turned by 180 degrees, with its corners relabelled to match.
 pub fn turned_180(card: &RectifiedCard) -> Option<RectifiedCard> {
     let q = card.quad;
