@@ -46,12 +46,22 @@ fn main() {
     let mut worker = Worker::load(0, &config).expect("worker");
     let mut models = IdModels::load(None, &RuntimeConfig::default()).expect("ID models");
     let synth = SynthParams::default();
-    let params = IdReadParams {
+    let mut params = IdReadParams {
         today: Some(synth.reference_date),
         // `ID_EVAL_NO_FLATTEN=1`: without the read of the lighting-flattened card (A/B).
         flatten_lighting: std::env::var_os("ID_EVAL_NO_FLATTEN").is_none(),
         ..IdReadParams::default()
     };
+    if std::env::var_os("ID_EVAL_NO_LOST_DIGIT").is_some() {
+        // Numbers read a digit short or past left as read (A/B).
+        params.lost_digit_margin = f32::INFINITY;
+    }
+    if std::env::var_os("ID_EVAL_NO_DESKEW").is_some() {
+        // Digit lines boxed level however they slant (A/B).
+        for crop in &mut params.digit_crops {
+            crop.max_slant = f32::INFINITY;
+        }
+    }
     let levels = [Difficulty::Easy, Difficulty::Normal, Difficulty::Hard];
     for kind in kinds {
         let mut stats: BTreeMap<String, Stat> = BTreeMap::new();

@@ -50,6 +50,19 @@ pub struct DigitCropParams {
     /// Whether to tighten on the ink at all. Default true (digits.md: tight crops read
     /// best); a retry may turn it off when glare breaks the ink search.
     pub tighten: bool,
+    /// Slant, across the line, above which a tightened crop follows the line's slope
+    /// instead of boxing it level, in ink heights. Default 0.25: a line rectified from a
+    /// card outline a few degrees off (the locator's rare miss) climbs half its height
+    /// over 14 digits, and its level box reads with digits lost; straight lines measure
+    /// well under this (a digit's own shape moves the fitted slope little), so their
+    /// crops are unchanged. `f32::INFINITY` turns it off.
+    pub max_slant: f32,
+    /// Width, in (levelled) ink heights, below which a line is never cut along a slope.
+    /// Default 5:
+    /// the number (about 10) and the full dates (about 6) are long enough for their
+    /// slope to be measured; a house number's two or three digits are not, and a slope
+    /// fitted to them follows the digits' shapes.
+    pub slant_min_width: f32,
 }
 
 impl Default for DigitCropParams {
@@ -60,6 +73,8 @@ impl Default for DigitCropParams {
             search_padding: 0.35,
             work_height: 64,
             tighten: true,
+            max_slant: 0.25,
+            slant_min_width: 5.0,
         }
     }
 }
@@ -107,6 +122,19 @@ pub fn ink_bounds(gray: &GrayImage) -> Option<(u32, u32, u32, u32)> {
     let rows: Vec<u32> = (0..h)
         .map(|y| (0..w).filter(|&x| ink(x, y)).count() as u32)
         .collect();
+    let (y0, y1) = line_extent(&rows)?;
+    let cols: Vec<u32> = (0..w)
+        .map(|x| (y0..y1).filter(|&y| ink(x, y)).count() as u32)
+        .collect();
+    // A column needs two ink pixels: single specks of noise do not widen the box.
+    let x0 = cols.iter().position(|&n| n >= 2)? as u32;
+    let x1 = cols.iter().rposition(|&n| n >= 2)? as u32 + 1;
+    (x1 > x0 && y1 > y0).then_some((x0, y0, x1, y1))
+}
+
+/// The rows `(start, end)` of the line through the fullest of `rows` (ink pixels per
+/// row), or `None` where no row holds two.
+fn line_extent(rows: &[u32]) -> Option<(u32, u32)> {
     let (peak, &max) = rows.iter().enumerate().max_by_key(|(_, &n)| n)?;
     if max < 2 {
         return None;
@@ -117,7 +145,7 @@ pub fn ink_bounds(gray: &GrayImage) -> Option<(u32, u32, u32, u32)> {
     let grow = |mut i: i64, step: i64| {
         let mut gap = 0;
         let mut last = i;
-        while i >= 0 && i < h as i64 {
+        while i >= 0 && i < rows.len() as i64 {
             if rows[i as usize] >= floor {
                 last = i;
                 gap = 0;
@@ -131,15 +159,73 @@ pub fn ink_bounds(gray: &GrayImage) -> Option<(u32, u32, u32, u32)> {
         }
         last as u32
     };
-    let y0 = grow(peak as i64, -1);
-    let y1 = grow(peak as i64, 1) + 1;
-    let cols: Vec<u32> = (0..w)
-        .map(|x| (y0..y1).filter(|&y| ink(x, y)).count() as u32)
-        .collect();
-    // A column needs two ink pixels: single specks of noise do not widen the box.
-    let x0 = cols.iter().position(|&n| n >= 2)? as u32;
-    let x1 = cols.iter().rposition(|&n| n >= 2)? as u32 + 1;
-    (x1 > x0 && y1 > y0).then_some((x0, y0, x1, y1))
+    Some((grow(peak as i64, -1), grow(peak as i64, 1) + 1))
+}
+
+/// A slanted line's slope and its extent measured across it: `(slope, y0, y1)`, the
+/// line's top and bottom at column `(x0 + x1) / 2` of `bounds` (its level ink box, as
+/// [`ink_bounds`] gives it). The slope is the least-squares fit of each column's ink
+/// centre. `None` where the slant over the line's width stays under `max_slant` ink
+/// heights (the line is level enough as boxed), or where levelling leaves the line not
+/// thinner by half its rise (the slope is not the line's).
+pub fn line_slant(
+    gray: &GrayImage,
+    bounds: (u32, u32, u32, u32),
+    max_slant: f32,
+) -> Option<(f32, f32, f32)> {
+    let (x0, y0, x1, y1) = bounds;
+    let t = crate::preprocess::otsu_level(gray);
+    let ink = |x: u32, y: u32| gray.get_pixel(x, y).0[0] <= t;
+    let xc = (x0 + x1) as f32 / 2.0;
+    // Weighted sums over columns: each column's ink centre, weighted by its ink.
+    let (mut sw, mut sx, mut sy, mut sxx, mut sxy) = (0f64, 0f64, 0f64, 0f64, 0f64);
+    for x in x0..x1 {
+        let (mut n, mut total) = (0u32, 0u64);
+        for y in y0..y1 {
+            if ink(x, y) {
+                n += 1;
+                total += y as u64;
+            }
+        }
+        if n < 2 {
+            continue;
+        }
+        let (w, dx, cy) = (n as f64, (x as f32 - xc) as f64, total as f64 / n as f64);
+        sw += w;
+        sx += w * dx;
+        sy += w * cy;
+        sxx += w * dx * dx;
+        sxy += w * dx * cy;
+    }
+    let spread = sxx * sw - sx * sx;
+    if sw == 0.0 || spread <= 0.0 {
+        return None;
+    }
+    let slope = ((sw * sxy - sx * sy) / spread) as f32;
+    let ink_h = (y1 - y0).max(1) as f32;
+    if (slope * (x1 - x0) as f32).abs() <= max_slant * ink_h {
+        return None;
+    }
+    // The ink levelled: each pixel moved up or down by the slope, the rows counted again.
+    let shift = |x: u32| slope * (x as f32 - xc);
+    let (lo, hi) = (shift(x0).min(shift(x1)), shift(x0).max(shift(x1)));
+    let base = y0 as f32 - hi;
+    let mut rows = vec![0u32; ((y1 as f32 - lo) - base).ceil().max(1.0) as usize + 1];
+    for x in x0..x1 {
+        for y in y0..y1 {
+            if ink(x, y) {
+                let last = rows.len() - 1;
+                let level = (y as f32 - shift(x) - base).round().max(0.0) as usize;
+                rows[level.min(last)] += 1;
+            }
+        }
+    }
+    let (top, bottom) = line_extent(&rows)?;
+    // A real slant levelled leaves the line thinner by much of its rise; a slope fitted
+    // to other ink in the box (a label's letters beside the digits) does not.
+    let rise = (slope * (x1 - x0) as f32).abs();
+    let levelled = (bottom - top) as f32;
+    (levelled <= ink_h - 0.5 * rise).then_some((slope, base + top as f32, base + bottom as f32))
 }
 
 /// A line cut out for the recogniser, with where its corners lie on the source image.
@@ -182,11 +268,20 @@ pub fn crop_digit_line(
             )
         }
     };
-    let ink_h = (y1 - y0).max(1) as f32;
+    // A slanted line is cut along its slope; a level one keeps its ink box.
+    let (slope, top, bottom) = params
+        .tighten
+        .then(|| line_slant(&gray, (x0, y0, x1, y1), params.max_slant))
+        .flatten()
+        .filter(|&(_, top, bottom)| (x1 - x0) as f32 >= params.slant_min_width * (bottom - top))
+        .unwrap_or((0.0, y0 as f32, y1 as f32));
+    let ink_h = (bottom - top).max(1.0);
     let mx = params.horizontal_margin * ink_h;
     let my = params.vertical_margin * ink_h;
-    let (cx0, cy0) = (x0 as f32 - mx, y0 as f32 - my);
-    let (cx1, cy1) = (x1 as f32 + mx, y1 as f32 + my);
+    let (cx0, cy0) = (x0 as f32 - mx, top - my);
+    let (cx1, cy1) = (x1 as f32 + mx, bottom + my);
+    let xc = (x0 + x1) as f32 / 2.0;
+    let (rise0, rise1) = (slope * (cx0 - xc), slope * (cx1 - xc));
     // Cut from the source image again (not the working crop) so margins past the search
     // area still show real pixels.
     let to_src = |x: f32, y: f32| {
@@ -205,10 +300,10 @@ pub fn crop_digit_line(
         ]
     };
     let crop_quad = [
-        to_src(cx0, cy0),
-        to_src(cx1, cy0),
-        to_src(cx1, cy1),
-        to_src(cx0, cy1),
+        to_src(cx0, cy0 + rise0),
+        to_src(cx1, cy0 + rise1),
+        to_src(cx1, cy1 + rise1),
+        to_src(cx0, cy1 + rise0),
     ];
     let out_h = params.work_height;
     let out_w = (((cx1 - cx0) / (cy1 - cy0)) * out_h as f32)
@@ -329,11 +424,25 @@ pub struct DigitRead {
     /// Per character, the runner-up class and its probability (for repairs guided by
     /// the ID number's rules).
     pub alternatives: Vec<(char, f32)>,
+    /// The model's class probabilities per step (`[steps, 1 + CLASSES]`, the blank
+    /// first), to score texts it did not choose ([`crate::ctc::log_likelihood`]).
+    pub probabilities: ndarray::Array2<f32>,
+}
+
+/// The classes of `text` as CTC labels (blank 0 excluded); `None` for any character
+/// outside [`CLASSES`].
+pub fn labels(text: &str) -> Option<Vec<usize>> {
+    text.chars()
+        .map(|c| CLASSES.iter().position(|&k| k == c).map(|i| i + 1))
+        .collect()
 }
 
 /// Greedy CTC decoding of one line's `[T, C]` probabilities.
 pub fn decode(probs: ndarray::ArrayView2<'_, f32>) -> DigitRead {
-    let mut out = DigitRead::default();
+    let mut out = DigitRead {
+        probabilities: probs.to_owned(),
+        ..DigitRead::default()
+    };
     let mut previous = 0usize;
     for row in probs.rows() {
         let mut order: Vec<usize> = (0..row.len()).collect();
@@ -490,6 +599,58 @@ mod tests {
         assert_eq!(ink_bounds(&img), Some((40, 20, 150, 40)));
         let blank = to_gray(&dark_box(200, 60, (0, 0, 0, 0)));
         assert_eq!(ink_bounds(&blank), None);
+    }
+
+    /// Fourteen 8x20 "digits" 14 px apart whose tops climb `rise` px per px to the right.
+    fn digit_row(rise: f32) -> RgbImage {
+        RgbImage::from_fn(400, 200, |x, y| {
+            let in_digit = (100..296).contains(&x) && (x - 100) % 14 < 8;
+            let top = 100.0 - rise * (x as f32 - 100.0);
+            if in_digit && (y as f32) >= top && (y as f32) < top + 20.0 {
+                image::Rgb([20, 20, 20])
+            } else {
+                image::Rgb([230, 225, 220])
+            }
+        })
+    }
+
+    #[test]
+    fn slanted_lines_are_cut_along_their_slope() {
+        // The row climbs 20 px (one digit height) from left to right; the box given is
+        // level around all of it, as a row of ink boxes gives it.
+        let quad = [[90.0, 70.0], [306.0, 70.0], [306.0, 130.0], [90.0, 130.0]];
+        let params = DigitCropParams::default();
+        let crop = crop_digit_line(&digit_row(20.0 / 196.0), &quad, &params).unwrap();
+        let [tl, tr, br, bl] = crop.quad;
+        // The crop's edges climb with the row, and it is one digit (plus margins) tall.
+        let climb = (tl[1] - tr[1] + bl[1] - br[1]) / 2.0;
+        assert!(
+            (climb - 20.0 * (tr[0] - tl[0]) / 196.0).abs() < 4.0,
+            "{:?}",
+            crop.quad
+        );
+        let tall = (bl[1] - tl[1] + br[1] - tr[1]) / 2.0;
+        assert!((tall - 20.0 * 1.5).abs() < 4.0, "{:?}", crop.quad);
+        // A level row keeps its level box.
+        let level = crop_digit_line(&digit_row(0.0), &quad, &params).unwrap();
+        assert_eq!(level.quad[0][1], level.quad[1][1]);
+        assert!(
+            (level.quad[3][1] - level.quad[0][1] - 30.0).abs() < 2.0,
+            "{:?}",
+            level.quad
+        );
+        // Turned off, the slanted row is boxed level around all of it.
+        let off = DigitCropParams {
+            max_slant: f32::INFINITY,
+            ..params
+        };
+        let boxed = crop_digit_line(&digit_row(20.0 / 196.0), &quad, &off).unwrap();
+        assert_eq!(boxed.quad[0][1], boxed.quad[1][1]);
+        assert!(
+            boxed.quad[3][1] - boxed.quad[0][1] > 45.0,
+            "{:?}",
+            boxed.quad
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 pub mod card;
 pub mod classify;
+pub mod ctc;
 pub mod digits;
 pub mod engine;
 pub mod error;

@@ -471,6 +471,28 @@ pub fn read_card(
             }
         }
     }
+    if !parses(&expiry) {
+        // The row found may be the bold label alone, its date too pale for the ink
+        // and the detector to find: the digits left of it, first without the row's
+        // left end, then with it (where the row holds the date's last digits).
+        if let Some(row) = expiry_row.clone() {
+            let rh = row.bounds.height();
+            for right in [-0.2, 0.5] {
+                let region = CardBox {
+                    x0: (row.bounds.x0 - 9.0 * rh).max(layout.barcode.0 * w),
+                    x1: row.bounds.x0 + right * rh,
+                    ..row.bounds
+                };
+                let accept = |t: &str| date_accepted(t, 2, issued);
+                if let Some((read, region)) = r.digits(&region, |d| accept(&d.text))? {
+                    if accept(&read.text) {
+                        expiry = Some((read.text, read.confidence, region));
+                        break;
+                    }
+                }
+            }
+        }
+    }
     let expiry_read = push_date(
         &r,
         &mut out,
@@ -858,6 +880,15 @@ fn without_slivers(rows: Vec<Row>) -> Vec<Row> {
 
 /// The date of a label-and-value row: the leftmost ink segment (or the leftmost box when
 /// the detector split the row), read until it parses with `slashes` separators.
+/// Whether `t` reads as a printed date of `slashes` slashes, its months and days in two
+/// digits as the card prints them (`٢٠٣٣/٠٧/١٤`; a one-digit group is a digit lost at a
+/// crop's edge), later than `after`.
+fn date_accepted(t: &str, slashes: usize, after: Option<chrono::NaiveDate>) -> bool {
+    t.matches('/').count() == slashes
+        && t.split('/').skip(1).all(|g| g.len() == 2)
+        && dates::parse_printed_date(t).is_ok_and(|d| after.is_none_or(|a| d.first_day() > a))
+}
+
 fn read_date(
     r: &mut CardReader,
     row: &Row,
@@ -891,13 +922,8 @@ fn read_date(
         .take_while(|u| u.width() <= 8.0 * row.bounds.height())
         .collect();
     regions.extend(unions.into_iter().rev());
-    // The card prints months and days with two digits (`٢٠٣٣/٠٧/١٤`): a one-digit group
-    // is a digit lost at a crop's edge (`2033/07/1`), read on from a wider region.
-    let accept = |t: &str| {
-        t.matches('/').count() == slashes
-            && t.split('/').skip(1).all(|g| g.len() == 2)
-            && dates::parse_printed_date(t).is_ok_and(|d| after.is_none_or(|a| d.first_day() > a))
-    };
+    // A date that breaks [`date_accepted`] (`2033/07/1`) is read on from a wider region.
+    let accept = |t: &str| date_accepted(t, slashes, after);
     let mut fallback = None;
     for region in regions {
         if let Some((read, region)) = r.digits(&region, |d| accept(&d.text))? {

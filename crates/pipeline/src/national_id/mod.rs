@@ -104,6 +104,14 @@ pub struct IdReadParams {
     /// invalid numbers that a repair would have made valid all had their least sure digit
     /// over 0.99; a valid number misread at one digit had it at 0.60 (0.6 left it).
     pub repair_below: f32,
+    /// A read one digit short of (or past) 14 is taken as the valid number one digit
+    /// away (a digit added or dropped) that the recogniser finds likeliest, where it is
+    /// likelier by this many nats (natural log of the likelihood ratio) than any other
+    /// valid number one digit away, and near the likeliest text of all, valid or not
+    /// ([`LOST_DIGIT_SLACK`]). Default 3.0. A blurred `٠٠` reads as one `٠` (CTC merges
+    /// a repeat with no blank between), and the check digit alone cannot say where the
+    /// digit went; the likelihood can. `f32::INFINITY` turns it off.
+    pub lost_digit_margin: f32,
     /// A number read with at least this many digits but fewer than 14 is part of the
     /// number, the rest lost beyond its box: [`CardReader::id_number`] reads the box
     /// grown by the digits missing. Default 5: fewer is a speck or a date's piece.
@@ -185,6 +193,7 @@ impl Default for IdReadParams {
                 },
             ],
             repair_below: 0.7,
+            lost_digit_margin: 3.0,
             partial_number_digits: 5,
             glare_stretch_window: Some(1.0),
             ink: InkRowParams::default(),
@@ -600,7 +609,7 @@ impl CardReader<'_> {
     }
 
     /// How likely the trained name reader finds each of `words` on the row (natural log,
-    /// see [`name_reader::ctc_log_likelihood`]), most likely first; words with a
+    /// see [`crate::ctc::log_likelihood`]), most likely first; words with a
     /// character outside its alphabet are left out. `None` when its model is not loaded.
     pub(crate) fn trained_scores<'w>(
         &mut self,
@@ -620,7 +629,7 @@ impl CardReader<'_> {
             .into_iter()
             .filter_map(|w| {
                 let labels = name_reader::label_sequence(w)?;
-                Some((w, name_reader::ctc_log_likelihood(probs.view(), &labels)))
+                Some((w, crate::ctc::log_likelihood(probs.view(), &labels)))
             })
             .collect();
         scores.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -799,8 +808,13 @@ impl CardReader<'_> {
         }
         let mut digits = read.text.clone();
         let mut repaired = false;
-        if !id_number::is_valid(&digits, today) && digits.len() == id_number::LENGTH {
-            if let Some(fixed) = repair(&read, today, self.params.repair_below) {
+        if !id_number::is_valid(&digits, today) {
+            let fixed = if digits.len() == id_number::LENGTH {
+                repair(&read, today, self.params.repair_below)
+            } else {
+                one_digit_lost_or_doubled(&read, today, self.params.lost_digit_margin)
+            };
+            if let Some(fixed) = fixed {
                 digits = fixed;
                 repaired = true;
             }
@@ -1093,6 +1107,84 @@ fn vote_reads_with(reads: &[(String, f32)], extra: impl Fn(&str) -> f32) -> (Str
 
 /// The one-digit repair of an invalid 14-digit read: only at the least sure position,
 /// only to its runner-up class, only when that position was doubtful.
+/// The valid 14-digit number one digit added to or dropped from `read` (13 or 15
+/// digits) that the recogniser finds likeliest, by `margin` nats over the next valid
+/// one, within [`LOST_DIGIT_SLACK`] of the likeliest text of all, each of its digits
+/// seen ([`SEEN_DIGIT_MARGIN`]); see [`IdReadParams::lost_digit_margin`].
+fn one_digit_lost_or_doubled(read: &DigitRead, today: NaiveDate, margin: f32) -> Option<String> {
+    if !margin.is_finite() {
+        return None;
+    }
+    let text: Vec<char> = read.text.chars().collect();
+    let candidates: Vec<String> = match text.len().checked_sub(id_number::LENGTH - 1)? {
+        // A digit lost: every digit at every place.
+        0 => (0..=text.len())
+            .flat_map(|at| {
+                let text = &text;
+                ('0'..='9').map(move |d| {
+                    let mut t = text.clone();
+                    t.insert(at, d);
+                    t.into_iter().collect()
+                })
+            })
+            .collect(),
+        // A digit doubled: each dropped in turn.
+        2 => (0..text.len())
+            .map(|at| {
+                let mut t = text.clone();
+                t.remove(at);
+                t.into_iter().collect()
+            })
+            .collect(),
+        _ => return None,
+    };
+    let likelihood = |text: &str| {
+        crate::digits::labels(text).map_or(f32::NEG_INFINITY, |labels| {
+            crate::ctc::log_likelihood(read.probabilities.view(), &labels)
+        })
+    };
+    let mut scored: Vec<(f32, String)> = candidates
+        .into_iter()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .map(|c| (likelihood(&c), c))
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let likeliest = scored.first()?.0;
+    let mut valid = scored.iter().filter(|(_, c)| id_number::is_valid(c, today));
+    let (best, runner_up) = (valid.next()?, valid.next());
+    let clear = runner_up.is_none_or(|r| best.0 - r.0 >= margin);
+    let plausible = best.0.is_finite() && best.0 >= likeliest - LOST_DIGIT_SLACK;
+    if !(clear && plausible) {
+        return None;
+    }
+    // Every digit of it seen: likelier than the same number with any one digit changed
+    // (by `SEEN_DIGIT_MARGIN`). A digit cut off at the crop's edge is seen by nobody,
+    // and the check digit alone would choose it.
+    let digits: Vec<char> = best.1.chars().collect();
+    let seen = (0..digits.len()).all(|at| {
+        ('0'..='9').filter(|&d| d != digits[at]).all(|d| {
+            let mut other = digits.clone();
+            other[at] = d;
+            best.0 - likelihood(&other.into_iter().collect::<String>()) >= SEEN_DIGIT_MARGIN
+        })
+    });
+    seen.then(|| best.1.clone())
+}
+
+/// How far (nats) below the likeliest 14-digit text one digit from a 13- or 15-digit
+/// read the valid number taken for it may be: 1.0. On the dev card whose `٠٠` read as
+/// one `٠`, the number printed came within 0.15 of the likeliest (an invalid text) or
+/// was it; another valid number was 6 nats further down.
+pub const LOST_DIGIT_SLACK: f32 = 1.0;
+
+/// How much (nats) likelier the valid number taken for a 13- or 15-digit read must be
+/// than the same number with any one digit changed: 1.0. On dev card 6161_191 every
+/// digit stood 2.2 nats or more above any other in its place; on a dev driving licence
+/// whose number's last digit the crop cut off, the check digit's choice there stood
+/// 0.14 nats below another digit (the number is then read from the next region, whole).
+pub const SEEN_DIGIT_MARGIN: f32 = 1.0;
+
 fn repair(read: &DigitRead, today: NaiveDate, below: f32) -> Option<String> {
     let (pos, &conf) = read
         .char_confidences
@@ -1280,6 +1372,63 @@ mod tests {
         // A line of junk (`رةة`): nothing likely enough.
         let scores = [("حرفي", -38.4), ("ترزي", -40.9)];
         assert_eq!(job_by_reader(None, &scores, &p), None);
+    }
+
+    /// Class probabilities for `text` read as a line: two steps per digit, a blank
+    /// between digits, except where `merged` (an index) runs into the digit before it
+    /// with only a faint blank, as a blurred `٠٠` does.
+    fn line_probabilities(text: &str, merged: usize) -> ndarray::Array2<f32> {
+        let classes = crate::digits::CLASSES.len() + 1;
+        let mut steps: Vec<(usize, f32)> = Vec::new();
+        for (i, label) in crate::digits::labels(text).unwrap().into_iter().enumerate() {
+            if i > 0 {
+                steps.push(if i == merged { (label, 0.6) } else { (0, 0.9) });
+            }
+            steps.extend([(label, 0.9), (label, 0.9)]);
+        }
+        // Each step gives `p` to its class and the rest to the blank (or, for a blank
+        // step, spreads it over the digits).
+        let mut probs = ndarray::Array2::<f32>::from_elem((steps.len(), classes), 0.0);
+        for (t, &(class, p)) in steps.iter().enumerate() {
+            for c in 0..classes {
+                probs[[t, c]] = match (c == class, class == 0, c == 0) {
+                    (true, _, _) => p,
+                    (false, true, _) => (1.0 - p) / (classes - 1) as f32,
+                    (false, false, true) => 1.0 - p,
+                    _ => 0.0,
+                };
+            }
+        }
+        probs
+    }
+
+    #[test]
+    fn a_lost_repeat_is_put_back_where_the_reader_finds_it_likeliest() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        // Dev card 6161_191: `29902241300415`, its `٠٠` (digits 9 and 10) read as one.
+        let printed = "29902241300415";
+        assert!(id_number::is_valid(printed, today));
+        let probs = line_probabilities(printed, 10);
+        let read = crate::digits::decode(probs.view());
+        assert_eq!(read.text, "2990224130415");
+        assert_eq!(
+            one_digit_lost_or_doubled(&read, today, 3.0).as_deref(),
+            Some(printed)
+        );
+        // The last digit cut off (no step shows it): the check digit alone would choose
+        // it, and nothing saw it.
+        let cut = crate::digits::decode(line_probabilities(&printed[..13], 0).view());
+        assert_eq!(cut.text, &printed[..13]);
+        assert_eq!(one_digit_lost_or_doubled(&cut, today, 3.0), None);
+        // A margin no valid number clears: left unread.
+        assert_eq!(one_digit_lost_or_doubled(&read, today, 100.0), None);
+        // A deliberately invalid number (check digit off by one) read a digit short
+        // stays invalid: its own 14 digits are far likelier than any valid number.
+        let invalid = "29902241300416";
+        assert!(!id_number::is_valid(invalid, today));
+        let read = crate::digits::decode(line_probabilities(invalid, 10).view());
+        assert_eq!(read.text, "2990224130416");
+        assert_eq!(one_digit_lost_or_doubled(&read, today, 3.0), None);
     }
 
     #[test]

@@ -79,7 +79,7 @@ impl NameReader {
 
     /// The reader's per-step class probabilities for the line under `quad` (steps in
     /// visual order, left to right; class 0 the CTC blank, class `i` the `i-1`th
-    /// character of [`CHARSET`]), to score known words with [`ctc_log_likelihood`].
+    /// character of [`CHARSET`]), to score known words with [`crate::ctc::log_likelihood`].
     pub fn probabilities(
         &mut self,
         image: &RgbImage,
@@ -106,62 +106,6 @@ pub fn label_sequence(text: &str) -> Option<Vec<usize>> {
         .rev()
         .map(|c| charset.iter().position(|&x| x == c).map(|i| i + 1))
         .collect()
-}
-
-/// The natural log of the probability the reader gives to `labels` (classes, blank 0
-/// excluded) over all CTC alignments: the forward algorithm in log space. Scores every
-/// word of a closed list against one line, which greedy decoding cannot do: a job read
-/// two letters off greedily can still be far likelier as one job than as any other.
-pub fn ctc_log_likelihood(probs: ArrayView2<'_, f32>, labels: &[usize]) -> f32 {
-    let steps = probs.nrows();
-    if steps == 0 {
-        return f32::NEG_INFINITY;
-    }
-    // The labels with blanks between and around them.
-    let mut extended = Vec::with_capacity(2 * labels.len() + 1);
-    extended.push(0);
-    for &l in labels {
-        extended.push(l);
-        extended.push(0);
-    }
-    let log_p = |t: usize, class: usize| probs[[t, class]].max(1e-12).ln();
-    let add = |a: f32, b: f32| {
-        if a == f32::NEG_INFINITY {
-            return b;
-        }
-        if b == f32::NEG_INFINITY {
-            return a;
-        }
-        let m = a.max(b);
-        m + ((a - m).exp() + (b - m).exp()).ln()
-    };
-    let n = extended.len();
-    let mut alpha = vec![f32::NEG_INFINITY; n];
-    alpha[0] = log_p(0, extended[0]);
-    if n > 1 {
-        alpha[1] = log_p(0, extended[1]);
-    }
-    let mut next = vec![f32::NEG_INFINITY; n];
-    for t in 1..steps {
-        for s in 0..n {
-            let mut a = alpha[s];
-            if s >= 1 {
-                a = add(a, alpha[s - 1]);
-            }
-            if s >= 2 && extended[s] != 0 && extended[s] != extended[s - 2] {
-                a = add(a, alpha[s - 2]);
-            }
-            next[s] = match a {
-                f32::NEG_INFINITY => f32::NEG_INFINITY,
-                a => a + log_p(t, extended[s]),
-            };
-        }
-        std::mem::swap(&mut alpha, &mut next);
-    }
-    match n {
-        1 => alpha[0],
-        _ => add(alpha[n - 1], alpha[n - 2]),
-    }
 }
 
 /// The model input for `quad`: warped upright at height [`INPUT_HEIGHT`] keeping its
@@ -212,13 +156,15 @@ mod tests {
         probs[[1, 0]] = 0.2;
         // `عد` in visual order is `د` then `ع`: one alignment, 0.9 x 0.8.
         let labels = label_sequence("عد").unwrap();
-        assert!((ctc_log_likelihood(probs.view(), &labels) - (0.72f32).ln()).abs() < 1e-4);
+        assert!((crate::ctc::log_likelihood(probs.view(), &labels) - (0.72f32).ln()).abs() < 1e-4);
         // `د` alone: `د` at step 0 and a blank at step 1 (step 1 gives `د` nothing).
         let one = label_sequence("د").unwrap();
-        assert!((ctc_log_likelihood(probs.view(), &one) - (0.9f32 * 0.2).ln()).abs() < 1e-4);
+        assert!(
+            (crate::ctc::log_likelihood(probs.view(), &one) - (0.9f32 * 0.2).ln()).abs() < 1e-4
+        );
         // A word the steps do not show is far less likely.
         let other = label_sequence("سد").unwrap();
-        assert!(ctc_log_likelihood(probs.view(), &other) < -20.0);
+        assert!(crate::ctc::log_likelihood(probs.view(), &other) < -20.0);
         assert_eq!(label_sequence("abc"), None);
     }
 
