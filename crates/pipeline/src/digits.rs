@@ -52,16 +52,15 @@ pub struct DigitCropParams {
     pub tighten: bool,
     /// Slant, across the line, above which a tightened crop follows the line's slope
     /// instead of boxing it level, in ink heights. Default 0.25: a line rectified from a
-    /// card outline a few degrees off (the locator's rare miss) climbs half its height
+    /// card outline a few degrees off (the locator's rare miss) climbs a height or more
     /// over 14 digits, and its level box reads with digits lost; straight lines measure
     /// well under this (a digit's own shape moves the fitted slope little), so their
     /// crops are unchanged. `f32::INFINITY` turns it off.
     pub max_slant: f32,
     /// Width, in (levelled) ink heights, below which a line is never cut along a slope.
-    /// Default 5:
-    /// the number (about 10) and the full dates (about 6) are long enough for their
-    /// slope to be measured; a house number's two or three digits are not, and a slope
-    /// fitted to them follows the digits' shapes.
+    /// Default 5: the number (about 10) and the full dates (about 6) are long enough for
+    /// their slope to be measured; a house number's two or three digits are not, and a
+    /// slope fitted to them follows the digits' shapes.
     pub slant_min_width: f32,
 }
 
