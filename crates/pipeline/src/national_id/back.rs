@@ -889,6 +889,41 @@ fn date_accepted(t: &str, slashes: usize, after: Option<chrono::NaiveDate>) -> b
         && dates::parse_printed_date(t).is_ok_and(|d| after.is_none_or(|a| d.first_day() > a))
 }
 
+/// `t` with its slashes where the card prints them (`YYYY/MM/DD`, or `YYYY/MM` for one
+/// slash) when it holds the digits of such a date and any slashes it has stand there:
+/// the recogniser loses a thin `/` between two digits now and then on a blurred card
+/// (`2029/0518`). Anything else is returned as it is.
+fn with_printed_slashes(t: &str, slashes: usize) -> String {
+    let digits: String = t.chars().filter(|c| *c != '/').collect();
+    let places = [4, 6];
+    let places = &places[..slashes.min(2)];
+    // Where each slash read stands, counted in digits before it.
+    let mut before = 0;
+    let mut read_at = Vec::new();
+    for c in t.chars() {
+        if c == '/' {
+            read_at.push(before);
+        } else {
+            before += 1;
+        }
+    }
+    let fits = digits.len() == 4 + 2 * places.len()
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && read_at.iter().all(|at| places.contains(at))
+        && read_at.windows(2).all(|w| w[0] != w[1]);
+    if !fits {
+        return t.to_string();
+    }
+    let mut out = String::with_capacity(digits.len() + places.len());
+    for (i, c) in digits.chars().enumerate() {
+        if places.contains(&i) {
+            out.push('/');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn read_date(
     r: &mut CardReader,
     row: &Row,
@@ -923,12 +958,13 @@ fn read_date(
         .collect();
     regions.extend(unions.into_iter().rev());
     // A date that breaks [`date_accepted`] (`2033/07/1`) is read on from a wider region.
-    let accept = |t: &str| date_accepted(t, slashes, after);
+    let accept = |t: &str| date_accepted(&with_printed_slashes(t, slashes), slashes, after);
     let mut fallback = None;
     for region in regions {
         if let Some((read, region)) = r.digits(&region, |d| accept(&d.text))? {
             if accept(&read.text) {
-                return Ok(Some((read.text, read.confidence, region)));
+                let text = with_printed_slashes(&read.text, slashes);
+                return Ok(Some((text, read.confidence, region)));
             }
             fallback.get_or_insert((read.text, read.confidence, region));
         }
@@ -963,6 +999,19 @@ mod tests {
         // Not on a row none of whose words is the word row's.
         let w = snap_words("أن محمد", 0.63, None, false);
         assert_eq!(w.gender, None);
+    }
+
+    #[test]
+    fn lost_date_slashes_are_put_back_where_the_card_prints_them() {
+        // Dev 7171 back 299: the expiry read `2029/0518`.
+        assert_eq!(with_printed_slashes("2029/0518", 2), "2029/05/18");
+        assert_eq!(with_printed_slashes("20290518", 2), "2029/05/18");
+        assert_eq!(with_printed_slashes("2029/05/18", 2), "2029/05/18");
+        assert_eq!(with_printed_slashes("202505", 1), "2025/05");
+        // A digit lost or a slash out of place: as read.
+        assert_eq!(with_printed_slashes("2029/058", 2), "2029/058");
+        assert_eq!(with_printed_slashes("202/905/18", 2), "202/905/18");
+        assert_eq!(with_printed_slashes("2029//0518", 2), "2029//0518");
     }
 
     #[test]
