@@ -958,18 +958,24 @@ fn read_date(
         .collect();
     regions.extend(unions.into_iter().rev());
     // A date that breaks [`date_accepted`] (`2033/07/1`) is read on from a wider region.
-    let accept = |t: &str| date_accepted(&with_printed_slashes(t, slashes), slashes, after);
-    let mut fallback = None;
+    let accept = |t: &str| date_accepted(t, slashes, after);
+    let mut reads = Vec::new();
     for region in regions {
         if let Some((read, region)) = r.digits(&region, |d| accept(&d.text))? {
             if accept(&read.text) {
-                let text = with_printed_slashes(&read.text, slashes);
-                return Ok(Some((text, read.confidence, region)));
+                return Ok(Some((read.text, read.confidence, region)));
             }
-            fallback.get_or_insert((read.text, read.confidence, region));
+            reads.push((read.text, read.confidence, region));
         }
     }
-    Ok(fallback)
+    // No region read the date whole: a read that lost only a slash, with its slashes
+    // put back, before the first read as it is. Only here: taken earlier, it stopped
+    // the search before a region that read the date right.
+    let restored = reads.iter().find_map(|(text, confidence, region)| {
+        let text = with_printed_slashes(text, slashes);
+        accept(&text).then_some((text, *confidence, *region))
+    });
+    Ok(restored.or_else(|| reads.into_iter().next()))
 }
 
 #[cfg(test)]
