@@ -51,6 +51,16 @@ fn samples(
         .collect()
 }
 
+/// One card of a dev seed, as the evaluation renders it (`id_eval COUNT SEED`).
+fn dev_card(kind: DocKind, seed: u64, difficulty: Difficulty, index: u64) -> Sample {
+    let sp = SynthParams {
+        seed,
+        difficulty,
+        ..SynthParams::default()
+    };
+    render(kind, &sp, index).expect("render")
+}
+
 /// The reader alone on the card rectified from its true corners: these tests check the
 /// reading, not the card locator (measured separately; without its learned model the
 /// classical finder misses a few cards, see benches/results/national_id.md).
@@ -126,12 +136,7 @@ fn stacked_ligature_names_are_read_whole() {
         (33, Difficulty::Easy, "last_names", "موسى محمد نوح"),
         (8, Difficulty::Hard, "last_names", "مجدي عبدالعال الحلواني"),
     ] {
-        let sp = SynthParams {
-            seed: 4242,
-            difficulty,
-            ..SynthParams::default()
-        };
-        let s = render(DocKind::IdFront, &sp, index).expect("render");
+        let s = dev_card(DocKind::IdFront, 4242, difficulty, index);
         assert_eq!(truth(&s, field), want, "the synthetic card changed");
         let ex = read_rectified(DocKind::IdFront, &mut worker, &mut models, &s);
         assert_eq!(ex.get_str(field).unwrap_or(""), want, "{}", s.truth.id);
@@ -167,12 +172,7 @@ fn a_short_job_word_is_read_whole() {
     let Some((mut worker, mut models)) = setup() else {
         return;
     };
-    let sp = SynthParams {
-        seed: 4242,
-        difficulty: Difficulty::Easy,
-        ..SynthParams::default()
-    };
-    let s = render(DocKind::IdBack, &sp, 0).expect("render");
+    let s = dev_card(DocKind::IdBack, 4242, Difficulty::Easy, 0);
     assert_eq!(truth(&s, "job"), "صحفية");
     let ex = read_rectified(DocKind::IdBack, &mut worker, &mut models, &s);
     for field in ["job", "religion", "maritalStatus"] {
@@ -189,12 +189,7 @@ fn dates_under_glare_are_read_from_the_flattened_card() {
     let Some((mut worker, mut models)) = setup() else {
         return;
     };
-    let sp = SynthParams {
-        seed: 9292,
-        difficulty: Difficulty::Hard,
-        ..SynthParams::default()
-    };
-    let s = render(DocKind::IdBack, &sp, 95).expect("render");
+    let s = dev_card(DocKind::IdBack, 9292, Difficulty::Hard, 95);
     assert_eq!(
         truth(&s, "idExpiry"),
         "2033-09-19",
@@ -237,14 +232,7 @@ fn slanted_numbers_lost_repeats_and_pale_expiry_dates_are_read() {
     let Some((mut worker, mut models)) = setup() else {
         return;
     };
-    let card = |index: u64, difficulty: Difficulty| {
-        let sp = SynthParams {
-            seed: 6161,
-            difficulty,
-            ..SynthParams::default()
-        };
-        render(DocKind::IdBack, &sp, index).expect("render")
-    };
+    let card = |index, difficulty| dev_card(DocKind::IdBack, 6161, difficulty, index);
     let cases = [
         (card(265, Difficulty::Normal), "30803162673084", "idNumber"),
         (card(191, Difficulty::Hard), "29902241300415", "idNumber"),

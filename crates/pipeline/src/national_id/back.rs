@@ -878,8 +878,6 @@ fn without_slivers(rows: Vec<Row>) -> Vec<Row> {
         .collect()
 }
 
-/// The date of a label-and-value row: the leftmost ink segment (or the leftmost box when
-/// the detector split the row), read until it parses with `slashes` separators.
 /// Whether `t` reads as a printed date of `slashes` slashes, its months and days in two
 /// digits as the card prints them (`٢٠٣٣/٠٧/١٤`; a one-digit group is a digit lost at a
 /// crop's edge), later than `after`.
@@ -924,6 +922,8 @@ fn with_printed_slashes(t: &str, slashes: usize) -> String {
     out
 }
 
+/// The date of a label-and-value row: the leftmost ink segment (or the leftmost box when
+/// the detector split the row), read until it parses with `slashes` separators.
 fn read_date(
     r: &mut CardReader,
     row: &Row,

@@ -1105,8 +1105,6 @@ fn vote_reads_with(reads: &[(String, f32)], extra: impl Fn(&str) -> f32) -> (Str
     (text, confidence)
 }
 
-/// The one-digit repair of an invalid 14-digit read: only at the least sure position,
-/// only to its runner-up class, only when that position was doubtful.
 /// The valid 14-digit number one digit added to or dropped from `read` (13 or 15
 /// digits) that the recogniser finds likeliest, by `margin` nats over the next valid
 /// one, within [`LOST_DIGIT_SLACK`] of the likeliest text of all, each of its digits
@@ -1185,6 +1183,8 @@ pub const LOST_DIGIT_SLACK: f32 = 1.0;
 /// 0.14 nats below another digit (the number is then read from the next region, whole).
 pub const SEEN_DIGIT_MARGIN: f32 = 1.0;
 
+/// The one-digit repair of an invalid 14-digit read: only at the least sure position,
+/// only to its runner-up class, only when that position was doubtful.
 fn repair(read: &DigitRead, today: NaiveDate, below: f32) -> Option<String> {
     let (pos, &conf) = read
         .char_confidences
