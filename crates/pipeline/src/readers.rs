@@ -228,12 +228,13 @@ fn read_licence(
     image: &image::RgbImage,
     options: &ReadOptions,
 ) -> Result<Extraction> {
+    let defaults = crate::licence::LicenceReadParams::default();
     let params = crate::licence::LicenceReadParams {
         id: crate::national_id::IdReadParams {
             today: Some(options.today),
-            ..Default::default()
+            ..defaults.id.clone()
         },
-        ..Default::default()
+        ..defaults
     };
     let mut models = worker.models.id.take().ok_or_else(|| {
         PipelineError::ModelUnavailable(

@@ -32,7 +32,7 @@ fn params() -> LicenceReadParams {
         id: IdReadParams {
             // The synth's "today": its licences expire relative to it.
             today: Some(SynthParams::default().reference_date),
-            ..IdReadParams::default()
+            ..LicenceReadParams::default().id
         },
         ..LicenceReadParams::default()
     }

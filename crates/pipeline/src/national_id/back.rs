@@ -307,13 +307,7 @@ pub fn read_card(
     params: &IdReadParams,
 ) -> Result<Extraction> {
     let layout = BackLayout::default();
-    let mut r = CardReader {
-        worker,
-        models,
-        card,
-        params,
-        mask: None,
-    };
+    let mut r = CardReader::new(worker, models, card, params);
     let (w, h) = (card.width(), card.height());
     let today = params.today();
     // Everything right of the barcode; the text never reaches further left.

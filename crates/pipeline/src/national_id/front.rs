@@ -200,13 +200,7 @@ fn read_card_with(
     detector_number: bool,
 ) -> Result<(Extraction, bool)> {
     let layout = FrontLayout::default();
-    let mut r = CardReader {
-        worker,
-        models,
-        card,
-        params,
-        mask: None,
-    };
+    let mut r = CardReader::new(worker, models, card, params);
     let (w, h) = (card.width(), card.height());
     let right_area = (layout.photo_column_end, 0.0, 0.99, 0.99);
     let serial_area = (

@@ -22,6 +22,7 @@ pub mod name_reader;
 pub mod rectify;
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -345,6 +346,36 @@ pub(crate) struct CardReader<'a> {
     pub card: &'a RectifiedCard,
     pub params: &'a IdReadParams,
     pub mask: Option<Vec<Vec<bool>>>,
+    /// Tesseract's raw reads of this card, by what it was shown (see [`TessReadKey`]).
+    tesseract_reads: HashMap<TessReadKey, (String, f32)>,
+}
+
+/// What one Tesseract read of a card was shown: the region, the view and the right
+/// limit, as bits. Why: the licence readers read every group once in the view of
+/// [`CardReader::arabic`], then read the fields again through the voted views, the
+/// second of which is that same view; a read of the same pixels gives the same text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct TessReadKey {
+    region: [u32; 4],
+    view: [u32; 6],
+    right_limit: Option<u32>,
+}
+
+impl TessReadKey {
+    fn new(region: &CardBox, view: &TessView, right_limit: Option<f32>) -> Self {
+        TessReadKey {
+            region: [region.x0, region.y0, region.x1, region.y1].map(f32::to_bits),
+            view: [
+                view.pad_x.to_bits(),
+                view.pad_y.to_bits(),
+                view.ink_height.map_or(u32::MAX, f32::to_bits),
+                u32::from(view.binarize),
+                view.border,
+                u32::from(view.single_word),
+            ],
+            right_limit: right_limit.map(f32::to_bits),
+        }
+    }
 }
 
 /// One field's reading.
@@ -356,7 +387,22 @@ pub(crate) struct Read {
     pub region: CardBox,
 }
 
-impl CardReader<'_> {
+impl<'a> CardReader<'a> {
+    pub fn new(
+        worker: &'a mut Worker,
+        models: &'a mut IdModels,
+        card: &'a RectifiedCard,
+        params: &'a IdReadParams,
+    ) -> Self {
+        CardReader {
+            worker,
+            models,
+            card,
+            params,
+            mask: None,
+            tesseract_reads: HashMap::new(),
+        }
+    }
     /// Text boxes on the card.
     pub fn boxes(&mut self) -> Result<Vec<CardBox>> {
         let (card, params) = (self.card, self.params);
@@ -454,6 +500,27 @@ impl CardReader<'_> {
     /// [`CardReader::arabic_view`] with Tesseract's text as it came (direction marks kept).
     /// The padding right of `right_limit` (card x), if given, is painted paper-white.
     fn arabic_view_raw(
+        &mut self,
+        region: &CardBox,
+        view: &TessView,
+        right_limit: Option<f32>,
+    ) -> Result<Read> {
+        let key = TessReadKey::new(region, view, right_limit);
+        if let Some((text, confidence)) = self.tesseract_reads.get(&key) {
+            return Ok(Read {
+                text: text.clone(),
+                confidence: *confidence,
+                region: *region,
+            });
+        }
+        let read = self.arabic_view_uncached(region, view, right_limit)?;
+        self.tesseract_reads
+            .insert(key, (read.text.clone(), read.confidence));
+        Ok(read)
+    }
+
+    /// [`CardReader::arabic_view_raw`] without the memo.
+    fn arabic_view_uncached(
         &mut self,
         region: &CardBox,
         view: &TessView,
@@ -645,7 +712,7 @@ impl CardReader<'_> {
         right_limit: Option<f32>,
         known: Option<fn(&str) -> bool>,
     ) -> Result<Read> {
-        let p = &self.params;
+        let p = self.params;
         let word_like = region.width() <= p.word_max_aspect * region.height();
         // The one-word views come first, so their reads are the first `word_count`.
         let word_count = if word_like { p.word_views.len() } else { 0 };
@@ -677,6 +744,13 @@ impl CardReader<'_> {
                 });
             }
             reads.push((text, read.confidence));
+            if vote_decided(
+                &reads,
+                views.len(),
+                known.map_or(0.0, |_| p.known_word_bonus),
+            ) {
+                break;
+            }
         }
         let (mut text, mut confidence) = match known {
             Some(k) => vote_reads_known(&reads, k, self.params.known_word_bonus),
@@ -1035,6 +1109,22 @@ pub fn vote_reads(reads: &[(String, f32)]) -> (String, f32) {
     vote_reads_with(reads, |_| 0.0)
 }
 
+/// True when the views still to come (of `views` in all) cannot change what
+/// [`vote_reads_with`] makes of `reads`: every read so far says the same non-empty text,
+/// and there are more of them than the later reads together with a known word's `bonus`
+/// could outvote, in the word count or in any word. Why: on licences most voted fields
+/// went through all six line views, mostly saying the same thing; the reads left are
+/// then skipped (the text is the same, its confidence the best of fewer reads).
+fn vote_decided(reads: &[(String, f32)], views: usize, bonus: f32) -> bool {
+    let Some((first, _)) = reads.first() else {
+        return false;
+    };
+    let later = views.saturating_sub(reads.len());
+    !first.is_empty()
+        && reads.iter().all(|(t, _)| t == first)
+        && reads.len() as f32 > later as f32 + bonus
+}
+
 /// The read most of `reads` agree on (more than half of them, not empty), with their
 /// mean confidence.
 fn majority_read(reads: &[(String, f32)]) -> Option<(String, f32)> {
@@ -1337,6 +1427,29 @@ pub fn names_fix(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_vote_is_decided_only_when_later_reads_cannot_change_it() {
+        let reads = |texts: &[&str]| -> Vec<(String, f32)> {
+            texts.iter().map(|t| (t.to_string(), 0.8)).collect()
+        };
+        // Four of six alike: the last two cannot outvote them.
+        assert!(vote_decided(&reads(&["مصري"; 4]), 6, 0.0));
+        assert!(!vote_decided(&reads(&["مصري"; 3]), 6, 0.0));
+        // With a known word's bonus the last two could (2 + 1.5 votes against 3).
+        assert!(!vote_decided(&reads(&["مصري"; 3]), 5, 1.5));
+        assert!(vote_decided(&reads(&["مصري"; 4]), 6, 1.5));
+        // Disagreement or nothing read decides nothing.
+        assert!(!vote_decided(
+            &reads(&["مصري", "مصري", "مصري", "مصرى"]),
+            6,
+            0.0
+        ));
+        assert!(!vote_decided(&reads(&["", "", "", ""]), 6, 0.0));
+        // And a decided vote says what the full vote would.
+        let full = reads(&["مصري", "مصري", "مصري", "مصري", "مصرى", "مصرى"]);
+        assert_eq!(vote_reads(&full).0, vote_reads(&full[..4]).0);
+    }
 
     #[test]
     fn cut_outlines_grow_at_the_top_then_the_bottom() {
