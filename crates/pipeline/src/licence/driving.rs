@@ -159,14 +159,16 @@ pub(crate) fn read_card_scored(
                 && !is_header(&u.text)
                 && !starts_with_word(&u.text, "وحدة")
                 && !starts_with_word(&u.text, "إدارة")
-                // A label read too poorly to be taken as one is no name either.
-                && match_label(&u.text, LABELS, 0.45).is_none()
+                && !label_misread(&u.text)
                 && letters_only(&u.text).split_whitespace().count() >= 2
         })
         // The lowest such line: the header is at the top, the name just above the
         // labelled rows (with the Latin name between).
         .max_by(|a, b| a.1.region.cy().total_cmp(&b.1.region.cy()))
         .map(|(i, _)| i);
+    if let Some(i) = name {
+        name_line_joined(&mut c.units, i);
+    }
     match name {
         Some(i) => {
             let (text, conf) = c.voted_name_line(i, |t| names_fix(&letters_only(t)))?;
@@ -263,6 +265,55 @@ pub(crate) fn read_card_scored(
     Ok((out, labels))
 }
 
+/// True when `text` starts with a label read too poorly to be taken as one (no such
+/// line is the name): a loose match at the line's start, of words that are not all
+/// names. A family name may end like a label (`الجندي`, two edits from `الجنسية`) and
+/// a first name start like one (`أمينة` and `المهنة`, `أنوار` and `العنوان`).
+fn label_misread(text: &str) -> bool {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    match_label(text, LABELS, 0.45).is_some_and(|h| {
+        h.leading
+            && !words[h.start..h.consumed]
+                .iter()
+                .all(|w| translit::is_known_name_word(w))
+    })
+}
+
+/// The name line `name` joined with the unlabelled Arabic groups of its row to its left
+/// (a wide gap between two names split the line: `نجلاء هشام سعد` and `رقاوى` read
+/// apart); the joined line is read afresh. A group joins when it shares most of the
+/// line's height and the gap to the line is under [`NAME_JOIN_GAP`] line heights.
+fn name_line_joined(units: &mut [super::Unit], name: usize) {
+    let mut line = units[name].region;
+    loop {
+        let h = line.height();
+        let next = units.iter().enumerate().find(|(j, u)| {
+            let overlap = u.region.y1.min(line.y1) - u.region.y0.max(line.y0);
+            *j != name
+                && u.label.is_none()
+                && !u.is_latin()
+                && !u.text.is_empty()
+                && u.region.x1 <= line.x0
+                && line.x0 - u.region.x1 < NAME_JOIN_GAP * h
+                && overlap > 0.6 * u.region.height().min(h)
+        });
+        match next {
+            Some((_, u)) => line = line.union(&u.region),
+            None => break,
+        }
+    }
+    if line != units[name].region {
+        let u = &mut units[name];
+        u.region = line;
+        u.text.clear();
+        u.confidence = 0.0;
+    }
+}
+
+/// How far left of a name line (in line heights) another group of its row is taken as
+/// the rest of the name.
+const NAME_JOIN_GAP: f32 = 3.0;
+
 /// An English name: upper-case Latin letters and single spaces.
 fn english_name(s: &str) -> String {
     s.chars()
@@ -292,6 +343,15 @@ mod tests {
         );
         assert!(starts_with_word("ادارة مرور البحر الأحمر", "إدارة"));
         assert!(!starts_with_word("السيد عاطف", "وحدة"));
+    }
+
+    #[test]
+    fn names_that_look_like_labels_are_names() {
+        assert!(!label_misread("إسماعيل رشاد وائل الجندي"));
+        assert!(!label_misread("أمينة شوقي ضياء العربي"));
+        assert!(!label_misread("انوار إيباب مدحت فتحي"));
+        assert!(label_misread("الجنسبة مصري"));
+        assert!(label_misread("الرقم القوبي ٢٩٠"));
     }
 
     #[test]
