@@ -14,6 +14,7 @@ use hawiya_documents::vocab::{
     NATIONALITIES,
 };
 use hawiya_documents::{governorates, translit, Code, FieldIssue};
+use image::RgbImage;
 use serde_json::{json, Value};
 
 use super::{
@@ -23,6 +24,7 @@ use super::{
 use crate::error::Result;
 use crate::extraction::Extraction;
 use crate::national_id::front::letters_only;
+use crate::national_id::layout::{grown_over_faint_words, Row};
 use crate::national_id::rectify::RectifiedCard;
 use crate::national_id::{names_fix, IdModels};
 use crate::worker::Worker;
@@ -167,13 +169,14 @@ pub(crate) fn read_card_scored(
         .max_by(|a, b| a.1.region.cy().total_cmp(&b.1.region.cy()))
         .map(|(i, _)| i);
     if let Some(i) = name {
-        name_line_joined(&mut c.units, i);
+        let photo_right = PHOTO.2 * c.r.card.width();
+        name_line_joined(&mut c.units, i, &c.r.card.image, photo_right);
     }
     match name {
         Some(i) => {
             let (text, conf) = c.voted_name_line(i, |t| names_fix(&letters_only(t)))?;
             let region = c.units[i].region;
-            let mut text = super::join_abd(&text);
+            let mut text = super::join_abd(&without_stray_letters(&text));
             // The same name in Latin print, read more surely, picks between spellings.
             if let Some(latin) = out.get_str("NameEnglish") {
                 text = translit::arabic_name_guided_by_latin(&text, latin);
@@ -281,9 +284,10 @@ fn label_misread(text: &str) -> bool {
 
 /// The name line `name` joined with the unlabelled Arabic groups of its row to its left
 /// (a wide gap between two names split the line: `نجلاء هشام سعد` and `رقاوى` read
-/// apart); the joined line is read afresh. A group joins when it shares most of the
-/// line's height and the gap to the line is under [`NAME_JOIN_GAP`] line heights.
-fn name_line_joined(units: &mut [super::Unit], name: usize) {
+/// apart), then grown left over faint words the ink search lost (never past `left`, the
+/// photo's edge); a changed line is read afresh. A group joins when it shares most of
+/// the line's height and the gap to the line is under [`NAME_JOIN_GAP`] line heights.
+fn name_line_joined(units: &mut [super::Unit], name: usize, card: &RgbImage, left: f32) {
     let mut line = units[name].region;
     loop {
         let h = line.height();
@@ -302,12 +306,26 @@ fn name_line_joined(units: &mut [super::Unit], name: usize) {
             None => break,
         }
     }
+    let line = grown_over_faint_words(card, Row::single(line), left).bounds;
     if line != units[name].region {
         let u = &mut units[name];
         u.region = line;
         u.text.clear();
         u.confidence = 0.0;
     }
+}
+
+/// A name line without one-letter words at its ends: no name is one letter, and a line
+/// grown over faint words can take in a speck of ink beside it, read as a letter.
+fn without_stray_letters(text: &str) -> String {
+    let mut words: Vec<&str> = text.split_whitespace().collect();
+    while words.len() > 1 && words.last().is_some_and(|w| w.chars().count() == 1) {
+        words.pop();
+    }
+    while words.len() > 1 && words.first().is_some_and(|w| w.chars().count() == 1) {
+        words.remove(0);
+    }
+    words.join(" ")
 }
 
 /// How far left of a name line (in line heights) another group of its row is taken as
@@ -352,6 +370,16 @@ mod tests {
         assert!(!label_misread("انوار إيباب مدحت فتحي"));
         assert!(label_misread("الجنسبة مصري"));
         assert!(label_misread("الرقم القوبي ٢٩٠"));
+    }
+
+    #[test]
+    fn one_letter_words_at_a_name_lines_ends_are_dropped() {
+        assert_eq!(
+            without_stray_letters("ظ ماجدة شنودة كيرلس ا"),
+            "ماجدة شنودة كيرلس"
+        );
+        assert_eq!(without_stray_letters("عبد الله"), "عبد الله");
+        assert_eq!(without_stray_letters("ب"), "ب");
     }
 
     #[test]
