@@ -6,7 +6,7 @@
 //! the ID card's first address line and both licences' address share the shape.
 
 use crate::arabic::is_arabic_letter;
-use crate::vocab::{snap_address_word, snap_street_type, STREET_TYPES};
+use crate::vocab::{closest_word, snap_address_word, snap_street_type, STREET_TYPES};
 
 /// Month names that follow a number in a place's name (`6 أكتوبر`, `10 رمضان`): there a
 /// lone `1` is not the dash misread.
@@ -72,17 +72,79 @@ pub fn words_after_number(read: &str) -> String {
     {
         words.pop();
     }
-    (0..words.len())
-        .map(|i| {
-            let w = words[i];
-            if i > 0 && w == "1" && !before_month(&words, i) {
-                return "-";
+    // An article read apart from its word (`ال حي`, `ا حي` for `الحي`), where the two
+    // make an address word.
+    let mut joined: Vec<String> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        if matches!(words[i], "ال" | "ا") {
+            if let Some(word) = words
+                .get(i + 1)
+                .and_then(|next| snap_address_word(&format!("ال{next}")))
+            {
+                joined.push(word.to_string());
+                i += 2;
+                continue;
             }
-            snap_address_word(w).unwrap_or(w)
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+        }
+        joined.push(words[i].to_string());
+        i += 1;
+    }
+    let words: Vec<&str> = joined.iter().map(String::as_str).collect();
+    let mut out: Vec<&str> = Vec::with_capacity(words.len());
+    for (i, &w) in words.iter().enumerate() {
+        let word = if i > 0 && w == "1" && !before_month(&words, i) {
+            "-"
+        } else {
+            snap_address_word(w)
+                .or_else(|| out.last().and_then(|area| ordinal_after(area, w)))
+                .unwrap_or(w)
+        };
+        out.push(word);
+    }
+    out.join(" ")
 }
+
+/// The ordinal numbering an area (`الحي الثالث`, `المنطقة الثالثة`) misread by one
+/// letter, in the area word's gender: `الثالثك` is one edit from both `الثالث` and
+/// `الثالثة`, and only the word before tells which.
+fn ordinal_after(area: &str, word: &str) -> Option<&'static str> {
+    let ordinals = match area {
+        "الحي" => MASCULINE_ORDINALS,
+        "المنطقة" | "المجاورة" => FEMININE_ORDINALS,
+        _ => return None,
+    };
+    if word.chars().count() < 4 {
+        return None;
+    }
+    closest_word(word, ordinals, 1)
+}
+
+const MASCULINE_ORDINALS: &[&str] = &[
+    "الأول",
+    "الثاني",
+    "الثالث",
+    "الرابع",
+    "الخامس",
+    "السادس",
+    "السابع",
+    "الثامن",
+    "التاسع",
+    "العاشر",
+];
+
+const FEMININE_ORDINALS: &[&str] = &[
+    "الأولى",
+    "الثانية",
+    "الثالثة",
+    "الرابعة",
+    "الخامسة",
+    "السادسة",
+    "السابعة",
+    "الثامنة",
+    "التاسعة",
+    "العاشرة",
+];
 
 #[cfg(test)]
 mod tests {
@@ -95,6 +157,28 @@ mod tests {
         assert_eq!(words_after_number("شارع 0 النيل"), "شارع النيل");
         assert_eq!(words_after_number("او شارع النيل"), "شارع النيل");
         assert_eq!(words_after_number("شارع النيل 0ش"), "شارع النيل");
+    }
+
+    #[test]
+    fn an_article_read_apart_and_an_ordinals_last_letter_are_restored() {
+        assert_eq!(
+            words_after_number("ش الإخلاص - ال حي الثالث الباجور"),
+            "ش الإخلاص - الحي الثالث الباجور"
+        );
+        assert_eq!(
+            words_after_number("ش الإخلاص - ا حي الثالث الباجور"),
+            "ش الإخلاص - الحي الثالث الباجور"
+        );
+        assert_eq!(
+            words_after_number("شارع الفردوس - الحي الثالثك كفر سعد"),
+            "شارع الفردوس - الحي الثالث كفر سعد"
+        );
+        assert_eq!(
+            words_after_number("شارع النيل - المنطقة الثالثك بورفؤاد"),
+            "شارع النيل - المنطقة الثالثة بورفؤاد"
+        );
+        // An article before a word that makes no address word stays.
+        assert_eq!(words_after_number("شارع ال نيل"), "شارع ال نيل");
     }
 
     #[test]
