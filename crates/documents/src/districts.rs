@@ -490,10 +490,40 @@ pub fn snap_trailing(text: &str, code: u8) -> String {
     text.to_string()
 }
 
+/// The governorate (code) whose district ends `text` exactly (the last one to three
+/// words, on the matching key), when one governorate alone has it; the longest run
+/// that names one wins.
+pub fn governorate_of_trailing(text: &str) -> Option<u8> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    for len in (1..=3.min(words.len())).rev() {
+        let key = normalize_for_matching(&words[words.len() - len..].join(" "));
+        let mut codes = DISTRICTS
+            .iter()
+            .filter(|(_, ds)| ds.iter().any(|d| normalize_for_matching(d) == key))
+            .map(|(c, _)| *c);
+        if let Some(code) = codes.next() {
+            return codes.next().is_none().then_some(code);
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::governorates::GOVERNORATES;
+
+    #[test]
+    fn a_trailing_district_names_its_governorate() {
+        let giza = crate::governorates::closest_arabic_name("الجيزة", 0)
+            .unwrap()
+            .code;
+        assert_eq!(
+            governorate_of_trailing("ش النيل - كفر الجبل العجوزة"),
+            Some(giza)
+        );
+        assert_eq!(governorate_of_trailing("ش النيل - كفر الجبل"), None);
+    }
 
     #[test]
     fn every_governorate_has_districts() {

@@ -1379,7 +1379,21 @@ pub(crate) fn snap_governorate(address: &str) -> String {
             hawiya_documents::districts::snap_trailing(head, g.code),
             g.arabic
         ),
-        None => address.to_string(),
+        // The governorate's name cut short (`الج`, the end of the line faint), where the
+        // city before it is a district of one governorate alone whose name starts so.
+        None => {
+            let start = normalize_for_matching(last.trim());
+            let named = hawiya_documents::districts::governorate_of_trailing(head)
+                .and_then(hawiya_documents::governorates::by_code)
+                .filter(|g| {
+                    start.chars().count() >= 3
+                        && normalize_for_matching(g.arabic).starts_with(&start)
+                });
+            match named {
+                Some(g) => format!("{head} - {}", g.arabic),
+                None => address.to_string(),
+            }
+        }
     }
 }
 
@@ -1676,6 +1690,15 @@ mod tests {
             "248 شارع جمال عبدالناصر جرجا - سوهاج"
         );
         assert_eq!(snap_governorate("10 ش الثورة"), "10 ش الثورة");
+        // Cut short: the city tells which governorate starts so.
+        assert_eq!(
+            snap_governorate("168 ش النيل - كفر الجبل العجوزة - الج"),
+            "168 ش النيل - كفر الجبل العجوزة - الجيزة"
+        );
+        assert_eq!(
+            snap_governorate("168 ش النيل - كفر الجبل العجوزة - الق"),
+            "168 ش النيل - كفر الجبل العجوزة - الق"
+        );
     }
 
     #[test]
