@@ -598,6 +598,59 @@ impl<'a> LicenceCard<'a> {
         Some(found)
     }
 
+    /// The unit of `field`: its label's, else (the label misread past matching, `الاك`
+    /// or `مالك` for `المالك`) the unlabelled group that starts with the label read
+    /// within [`KNOWN_LABEL_TOLERANCE`], at the right edge where the labels stand,
+    /// between the groups labelled `above` and `below` (those found), with at least
+    /// two words after the label. The group is then taken as labelled.
+    pub fn loosely_labelled(
+        &mut self,
+        labels: &[Label],
+        field: &str,
+        above: &[&str],
+        below: &[&str],
+    ) -> Option<usize> {
+        if let Some(u) = self.labelled(labels, field) {
+            return Some(u);
+        }
+        let index = labels.iter().position(|l| l.field == field)?;
+        let right = self
+            .units
+            .iter()
+            .filter(|u| u.label.is_some())
+            .map(|u| u.region.x1)
+            .fold(f32::MIN, f32::max);
+        let tolerance = ADDRESS_RIGHT_EDGE * self.r.card.width();
+        let centre_of = |fields: &[&str]| -> Vec<f32> {
+            fields
+                .iter()
+                .filter_map(|f| self.labelled(labels, f))
+                .map(|u| self.units[u].region.cy())
+                .collect()
+        };
+        let top = centre_of(above).into_iter().fold(f32::MIN, f32::max);
+        let bottom = centre_of(below).into_iter().fold(f32::MAX, f32::min);
+        let own = &labels[index..=index];
+        let (found, hit) = self
+            .units
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| {
+                u.label.is_none()
+                    && !u.is_latin()
+                    && (u.region.x1 - right).abs() <= tolerance
+                    && u.region.cy() > top
+                    && u.region.cy() < bottom
+            })
+            .find_map(|(i, u)| {
+                let hit = match_label(&u.text, own, KNOWN_LABEL_TOLERANCE)?;
+                let rest = u.text.split_whitespace().count() - hit.consumed;
+                (hit.leading && rest >= 2).then_some((i, hit))
+            })?;
+        self.units[found].label = Some(LabelHit { index, ..hit });
+        Some(found)
+    }
+
     /// The lowest unlabelled group whose first word is one of `heads` (one edit
     /// allowed): the traffic unit lines at the bottom of the licences (`وحدة مرور ...`).
     pub fn lowest_line_starting_with(&self, heads: &[&str]) -> Option<usize> {

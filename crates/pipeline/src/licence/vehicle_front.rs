@@ -123,7 +123,16 @@ pub(crate) fn read_card_scored(
     }
 
     for field in ["license_type", "name", "nationality"] {
-        let Some(u) = c.labelled(LABELS, field) else {
+        let unit = match field {
+            "name" => c.loosely_labelled(
+                LABELS,
+                field,
+                &["license_number", "license_type"],
+                &["nationality", "address"],
+            ),
+            _ => c.labelled(LABELS, field),
+        };
+        let Some(u) = unit else {
             out.push(field, Value::Null).confidence = Some(0.0);
             continue;
         };
