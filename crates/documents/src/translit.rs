@@ -112,6 +112,42 @@ fn name_spellings() -> &'static [String] {
     })
 }
 
+/// `word` in the dictionary's spelling, where the word is a listed name written with its
+/// alef's hamza or madda dropped or changed (`ادم` for `آدم`, `احمد` for `أحمد`): the
+/// one dictionary spelling with the same matching key, differing only there. `None` when the word is written as
+/// listed, unknown, or its key has several spellings.
+///
+/// Why: Tesseract often reads `آ` and `أ` as a bare `ا`; the cards print names as the
+/// civil registry spells them, and the key alone cannot say how.
+pub fn dictionary_spelling(word: &str) -> Option<&'static str> {
+    // Each matching key with its one spelling, or `None` where several share it.
+    static BY_KEY: OnceLock<std::collections::HashMap<String, Option<&'static str>>> =
+        OnceLock::new();
+    let by_key = BY_KEY.get_or_init(|| {
+        let mut map = std::collections::HashMap::new();
+        for spelling in name_spellings() {
+            map.entry(normalize_for_matching(spelling))
+                .and_modify(|s| *s = None)
+                .or_insert(Some(spelling.as_str()));
+        }
+        map
+    });
+    // Only the alef's hamza or madda may differ: a key also folds a final hamza and
+    // `ى`/`ي`, which tell names apart (`هنا`, `هناء`).
+    let alef = |c: char| matches!(c, 'ا' | 'أ' | 'إ' | 'آ');
+    let only_alef_differs = |s: &str| {
+        s.chars().count() == word.chars().count()
+            && s.chars()
+                .zip(word.chars())
+                .all(|(a, b)| a == b || (alef(a) && alef(b)))
+    };
+    by_key
+        .get(&normalize_for_matching(word))
+        .copied()
+        .flatten()
+        .filter(|s| *s != word && only_alef_differs(s))
+}
+
 /// An OCR reading of a name line with each word the dictionary does not know replaced by
 /// the one dictionary name a single letter away, when there is exactly one. Words of
 /// under four letters are kept (too many names lie one letter from them: `نوح`, which
@@ -551,6 +587,15 @@ fn word_variants(word: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn dropped_hamzas_take_the_dictionarys_spelling() {
+        assert_eq!(dictionary_spelling("ادم"), Some("آدم"));
+        assert_eq!(dictionary_spelling("احمد"), Some("أحمد"));
+        assert_eq!(dictionary_spelling("أحمد"), None);
+        assert_eq!(dictionary_spelling("زززز"), None);
+        assert_eq!(dictionary_spelling("هنا"), None);
+    }
+
     use super::*;
 
     #[test]

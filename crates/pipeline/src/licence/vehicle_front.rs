@@ -6,6 +6,7 @@
 //! and the traffic unit (`وحدة مرور ...`) unlabelled at the bottom.
 
 use hawiya_documents::dates::DateRole;
+use hawiya_documents::translit;
 use hawiya_documents::vocab::{
     closest_term, closest_term_with, plate_letter, ClosestWordParams, NATIONALITIES,
     VEHICLE_LICENCE_TYPES,
@@ -155,7 +156,13 @@ pub(crate) fn read_card_scored(
             )
             .map(|t| t.arabic.to_string())
             .unwrap_or(raw),
-            _ => super::join_abd(&raw),
+            // No Latin line checks the owner's name: a word one letter from one
+            // dictionary name alone is taken as that name (as on the ID card).
+            _ => translit::correct_name_words(&super::join_abd(&raw))
+                .split(' ')
+                .map(|w| translit::dictionary_spelling(w).unwrap_or(w))
+                .collect::<Vec<_>>()
+                .join(" "),
         };
         let region = c.units[u].region;
         c.push(&mut out, field, json!(value), conf, Some(&region));
