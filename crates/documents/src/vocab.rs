@@ -635,7 +635,7 @@ pub fn snap_street_type(word: &str) -> Option<&'static str> {
 
 /// Words that recur in Egyptian addresses between the street and the district (`عزبة
 /// النخل`, `الحي الثالث`, `المجاورة الثانية`): the kinds of area and the ordinals that
-/// number them.
+/// number them; and the titles that begin street names.
 pub const ADDRESS_WORDS: &[&str] = &[
     "عزبة",
     "الحي",
@@ -662,6 +662,13 @@ pub const ADDRESS_WORDS: &[&str] = &[
     "الثامن",
     "التاسع",
     "العاشر",
+    // The titles that begin so many street names (`شارع الشهيد أحمد حمدي`, `الملك فيصل`).
+    "الشهيد",
+    "الشيخ",
+    "الملك",
+    "الإمام",
+    "الدكتور",
+    "اللواء",
 ];
 
 /// An address word misread by one letter (`عزية`, `المي`), as printed: four letters or
@@ -815,6 +822,8 @@ mod tests {
         // `الثالثك` is as near `الثالث` as `الثالثة`: left alone.
         assert_eq!(snap_address_word("الثالثك"), None);
         assert_eq!(snap_address_word("النخل"), None);
+        assert_eq!(snap_address_word("الشبيد"), Some("الشهيد"));
+        assert_eq!(snap_address_word("العلك"), Some("الملك"));
     }
 
     #[test]
