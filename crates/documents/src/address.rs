@@ -6,7 +6,10 @@
 //! the ID card's first address line and both licences' address share the shape.
 
 use crate::arabic::is_arabic_letter;
-use crate::vocab::{closest_word, snap_address_word, snap_street_type, STREET_TYPES};
+use crate::vocab::{
+    closest_word, snap_address_word, snap_street_type, FEMININE_ORDINALS, MASCULINE_ORDINALS,
+    STREET_TYPES,
+};
 
 /// Month names that follow a number in a place's name (`6 أكتوبر`, `10 رمضان`): there a
 /// lone `1` is not the dash misread.
@@ -119,32 +122,6 @@ fn ordinal_after(area: &str, word: &str) -> Option<&'static str> {
     }
     closest_word(word, ordinals, 1)
 }
-
-const MASCULINE_ORDINALS: &[&str] = &[
-    "الأول",
-    "الثاني",
-    "الثالث",
-    "الرابع",
-    "الخامس",
-    "السادس",
-    "السابع",
-    "الثامن",
-    "التاسع",
-    "العاشر",
-];
-
-const FEMININE_ORDINALS: &[&str] = &[
-    "الأولى",
-    "الثانية",
-    "الثالثة",
-    "الرابعة",
-    "الخامسة",
-    "السادسة",
-    "السابعة",
-    "الثامنة",
-    "التاسعة",
-    "العاشرة",
-];
 
 #[cfg(test)]
 mod tests {

@@ -114,8 +114,8 @@ fn name_spellings() -> &'static [String] {
 
 /// `word` in the dictionary's spelling, where the word is a listed name written with its
 /// alef's hamza or madda dropped or changed (`ادم` for `آدم`, `احمد` for `أحمد`): the
-/// one dictionary spelling with the same matching key, differing only there. `None` when the word is written as
-/// listed, unknown, or its key has several spellings.
+/// one dictionary spelling with the same matching key, differing only there. `None`
+/// when the word is written as listed, unknown, or its key has several spellings.
 ///
 /// Why: Tesseract often reads `آ` and `أ` as a bare `ا`; the cards print names as the
 /// civil registry spells them, and the key alone cannot say how.

@@ -5,6 +5,8 @@
 //! meaning, and spellings seen in practice (`aliases`). Comparison always goes through
 //! [`crate::arabic::normalize_for_matching`], so hamza and ta-marbuta variants need no alias.
 
+use std::sync::OnceLock;
+
 use serde::Serialize;
 
 use crate::arabic::normalize_for_matching;
@@ -633,10 +635,9 @@ pub fn snap_street_type(word: &str) -> Option<&'static str> {
     closest_word(word, &long, 1)
 }
 
-/// Words that recur in Egyptian addresses between the street and the district (`عزبة
-/// النخل`, `الحي الثالث`, `المجاورة الثانية`): the kinds of area and the ordinals that
-/// number them; and the titles that begin street names.
-pub const ADDRESS_WORDS: &[&str] = &[
+/// The kinds of area that recur in Egyptian addresses between the street and the
+/// district (`عزبة النخل`, `الحي الثالث`, `المجاورة الثانية`).
+pub const AREA_WORDS: &[&str] = &[
     "عزبة",
     "الحي",
     "المنطقة",
@@ -645,14 +646,11 @@ pub const ADDRESS_WORDS: &[&str] = &[
     "مساكن",
     "الإسكان",
     "الشعبية",
-    "الأولى",
-    "الثانية",
-    "الثالثة",
-    "الرابعة",
-    "الخامسة",
-    "السادسة",
-    "السابعة",
-    // Not `الأول`: one letter from `الأمل`, a common street name.
+];
+
+/// The ordinals that number a masculine area (`الحي الثالث`), first to tenth.
+pub const MASCULINE_ORDINALS: &[&str] = &[
+    "الأول",
     "الثاني",
     "الثالث",
     "الرابع",
@@ -662,22 +660,48 @@ pub const ADDRESS_WORDS: &[&str] = &[
     "الثامن",
     "التاسع",
     "العاشر",
-    // The titles that begin so many street names (`شارع الشهيد أحمد حمدي`, `الملك فيصل`).
-    "الشهيد",
-    "الشيخ",
-    "الملك",
-    "الإمام",
-    "الدكتور",
-    "اللواء",
 ];
 
+/// The ordinals that number a feminine area (`المنطقة الثالثة`), first to tenth.
+pub const FEMININE_ORDINALS: &[&str] = &[
+    "الأولى",
+    "الثانية",
+    "الثالثة",
+    "الرابعة",
+    "الخامسة",
+    "السادسة",
+    "السابعة",
+    "الثامنة",
+    "التاسعة",
+    "العاشرة",
+];
+
+/// The titles that begin so many street names (`شارع الشهيد أحمد حمدي`, `الملك فيصل`).
+pub const STREET_TITLES: &[&str] = &["الشهيد", "الشيخ", "الملك", "الإمام", "الدكتور", "اللواء"];
+
+/// The words [`snap_address_word`] snaps to: the kinds of area, the feminine ordinals up
+/// to the seventh and the masculine ones but `الأول` (one letter from `الأمل`, a common
+/// street name), and the street titles.
+pub fn address_words() -> &'static [&'static str] {
+    static WORDS: OnceLock<Vec<&'static str>> = OnceLock::new();
+    WORDS.get_or_init(|| {
+        AREA_WORDS
+            .iter()
+            .chain(&FEMININE_ORDINALS[..7])
+            .chain(&MASCULINE_ORDINALS[1..])
+            .chain(STREET_TITLES)
+            .copied()
+            .collect()
+    })
+}
+
 /// An address word misread by one letter (`عزية`, `المي`), as printed: four letters or
-/// more, one edit from one word of [`ADDRESS_WORDS`] and no other.
+/// more, one edit from one word of [`address_words`] and no other.
 pub fn snap_address_word(word: &str) -> Option<&'static str> {
     if word.chars().count() < 4 {
         return None;
     }
-    closest_word(word, ADDRESS_WORDS, 1)
+    closest_word(word, address_words(), 1)
 }
 
 /// The word of `list` closest to `input` (edit distance on

@@ -228,14 +228,8 @@ fn read_licence(
     image: &image::RgbImage,
     options: &ReadOptions,
 ) -> Result<Extraction> {
-    let defaults = crate::licence::LicenceReadParams::default();
-    let params = crate::licence::LicenceReadParams {
-        id: crate::national_id::IdReadParams {
-            today: Some(options.today),
-            ..defaults.id.clone()
-        },
-        ..defaults
-    };
+    let mut params = crate::licence::LicenceReadParams::default();
+    params.id.today = Some(options.today);
     let mut models = worker.models.id.take().ok_or_else(|| {
         PipelineError::ModelUnavailable(
             "the licence readers' models (id_digits.onnx) are not loaded on this server".into(),

@@ -144,12 +144,7 @@ pub(crate) fn read_card_scored(
 
     // The Arabic name: the first unlabelled Arabic line above the number's row that is
     // not the header.
-    let top_of_labels = c
-        .units
-        .iter()
-        .filter(|u| u.label.is_some())
-        .map(|u| u.region.y0)
-        .fold(f32::INFINITY, f32::min);
+    let top_of_labels = c.labels_bounds().map_or(f32::INFINITY, |b| b.y0);
     let name = c
         .units
         .iter()
@@ -168,12 +163,10 @@ pub(crate) fn read_card_scored(
         // labelled rows (with the Latin name between).
         .max_by(|a, b| a.1.region.cy().total_cmp(&b.1.region.cy()))
         .map(|(i, _)| i);
-    if let Some(i) = name {
-        let photo_right = PHOTO.2 * c.r.card.width();
-        name_line_joined(&mut c.units, i, &c.r.card.image, photo_right);
-    }
     match name {
         Some(i) => {
+            let photo_right = PHOTO.2 * c.r.card.width();
+            name_line_joined(&mut c.units, i, &c.r.card.image, photo_right);
             let (text, conf) = c.voted_name_line(i, |t| names_fix(&letters_only(t)))?;
             let region = c.units[i].region;
             let mut text = super::join_abd(&without_stray_letters(&text));

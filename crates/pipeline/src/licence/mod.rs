@@ -566,12 +566,7 @@ impl<'a> LicenceCard<'a> {
             return Some(u);
         }
         let index = labels.iter().position(|l| l.field == field)?;
-        let right = self
-            .units
-            .iter()
-            .filter(|u| u.label.is_some())
-            .map(|u| u.region.x1)
-            .fold(f32::MIN, f32::max);
+        let right = self.labels_bounds().map_or(f32::MIN, |b| b.x1);
         let tolerance = ADDRESS_RIGHT_EDGE * self.r.card.width();
         let found = self
             .units
@@ -598,6 +593,16 @@ impl<'a> LicenceCard<'a> {
         Some(found)
     }
 
+    /// The box around every labelled group (`None` when no label was found): its right
+    /// edge is where the labels stand, its top where the labelled rows begin.
+    pub fn labels_bounds(&self) -> Option<CardBox> {
+        self.units
+            .iter()
+            .filter(|u| u.label.is_some())
+            .map(|u| u.region)
+            .reduce(|a, b| a.union(&b))
+    }
+
     /// The unit of `field`: its label's, else (the label misread past matching, `الاك`
     /// or `مالك` for `المالك`) the unlabelled group that starts with the label read
     /// within [`KNOWN_LABEL_TOLERANCE`], at the right edge where the labels stand,
@@ -614,12 +619,7 @@ impl<'a> LicenceCard<'a> {
             return Some(u);
         }
         let index = labels.iter().position(|l| l.field == field)?;
-        let right = self
-            .units
-            .iter()
-            .filter(|u| u.label.is_some())
-            .map(|u| u.region.x1)
-            .fold(f32::MIN, f32::max);
+        let right = self.labels_bounds().map_or(f32::MIN, |b| b.x1);
         let tolerance = ADDRESS_RIGHT_EDGE * self.r.card.width();
         let centre_of = |fields: &[&str]| -> Vec<f32> {
             fields
