@@ -267,6 +267,37 @@ fn slanted_numbers_lost_repeats_and_pale_expiry_dates_are_read() {
 }
 
 #[test]
+fn an_expiry_misread_as_past_is_read_again_from_the_flattened_card() {
+    let Some((mut worker, mut models)) = setup() else {
+        return;
+    };
+    // Dev 1313 back 182 (hard): the first read missed the release date and read the
+    // expiry `2033/01/23` as `2022/01/23`, expired (3010) on a valid card. The flattened
+    // card's read has both dates, each passing its check, and they are taken.
+    let s = dev_card(DocKind::IdBack, 1313, Difficulty::Hard, 182);
+    assert_eq!(
+        truth(&s, "idExpiry"),
+        "2033-01-23",
+        "the synthetic card changed"
+    );
+    let ex = back::read(&mut worker, &mut models, &s.image, &params()).expect("a card");
+    assert_eq!(ex.get_str("idExpiry"), Some("2033-01-23"));
+    assert_eq!(ex.get_str("releaseDate"), Some("2026-01"));
+    assert!(ex.issues.is_empty(), "{:?}", ex.issues);
+    // Without the flattened read the card is flagged expired.
+    let unflattened = IdReadParams {
+        flatten_lighting: false,
+        ..params()
+    };
+    let ex = back::read(&mut worker, &mut models, &s.image, &unflattened).expect("a card");
+    assert_ne!(
+        ex.get_str("idExpiry"),
+        Some("2033-01-23"),
+        "no longer needed"
+    );
+}
+
+#[test]
 fn invalid_cards_are_flagged_with_their_code() {
     let Some((mut worker, mut models)) = setup() else {
         return;

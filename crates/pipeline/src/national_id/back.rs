@@ -96,11 +96,15 @@ pub fn read(
             }
         }
     }
-    if params.flatten_lighting && (out.unread("releaseDate") || out.unread("idExpiry")) {
-        // A date lost under glare: the card read again with its lighting flattened,
-        // taking what only that read has.
+    if params.flatten_lighting && DATES.iter().any(|d| date_in_doubt(&out, d)) {
+        // A date lost under glare (or misread: a pale `٣` read `٢` dates a valid card
+        // years back, as expired): the card read again with its lighting flattened,
+        // taking what only that read has, and its dates where both pass their checks.
         if let Some(flat) = lighting_flattened(&read_from, params) {
             let other = read_card(worker, models, &flat, params)?;
+            if !DATES.iter().any(|d| date_in_doubt(&other, d)) {
+                out.adopt_fields_from(&other, &DATES);
+            }
             out.fill_unread_from(&other);
         }
     }
@@ -115,6 +119,15 @@ pub fn read(
     }
     out.extra.insert("card".into(), info);
     Ok(out)
+}
+
+/// The back's two dates.
+const DATES: [&str; 2] = ["releaseDate", "idExpiry"];
+
+/// Whether date `field` went unread or failed its check (a format, a release in the
+/// future or an expiry past).
+fn date_in_doubt(out: &Extraction, field: &str) -> bool {
+    out.unread(field) || out.issues.iter().any(|i| i.field == field)
 }
 
 /// Reads the card as rectified, and turned 180 degrees where that gives no valid number.
