@@ -14,6 +14,12 @@ percentiles to 0-1, padded on the right with 1 (paper) to 256.
 The model reads left to right, so its target is the text in visual order (the logical
 string reversed: names carry no digits). Classes: blank, then CHARSET. Output
 `[N, 64, 38]` softmax. No real data is used.
+
+`--kind plate_numbers` trains the vehicle licence's plate number reader the same way on
+the `license_number` lines of flat synthetic vehicle licence fronts (plate letters, then
+Arabic-Indic digits): its target keeps each digit run in its own left-to-right order
+(the letters' tokens still read right to left), and its classes are the plate letters
+and digits.
 """
 
 import argparse
@@ -31,8 +37,17 @@ import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image, ImageFilter
 
-# The product's charset (crates/pipeline/src/national_id/name_reader.rs), index + 1.
-CHARSET = " ءآأؤإئابةتثجحخدذرزسشصضطظعغفقكلمنهوىي"
+# The product's charsets, index + 1: the name reader's
+# (crates/pipeline/src/national_id/name_reader.rs) and the plate number reader's
+# (crates/pipeline/src/licence/plate_number.rs). `main` sets CHARSET and KIND from --kind
+# before the worker processes fork.
+CHARSETS = {
+    "names": " ءآأؤإئابةتثجحخدذرزسشصضطظعغفقكلمنهوىي",
+    "plate_numbers": " أبجدرسصطعفقلمنهوى٠١٢٣٤٥٦٧٨٩",
+}
+KIND = "names"
+CHARSET = CHARSETS[KIND]
+DIGITS = "٠١٢٣٤٥٦٧٨٩"
 H, W = 32, 256
 
 
@@ -41,8 +56,9 @@ def conv(cin, cout, k=3, pad=1):
 
 
 class NameNet(nn.Module):
-    def __init__(self, classes=len(CHARSET) + 1):
+    def __init__(self, classes=None):
         super().__init__()
+        classes = classes or len(CHARSET) + 1
         self.features = nn.Sequential(
             *conv(1, 32), nn.MaxPool2d(2, 2),           # 16 x 128
             *conv(32, 64), nn.MaxPool2d(2, 2),          # 8 x 64
@@ -71,14 +87,35 @@ class Exported(nn.Module):
         return torch.softmax(self.net(x), dim=-1)
 
 
+def visual(text):
+    """The text in visual order, left to right: the logical string reversed, except that
+    a run of digits keeps its own order (Arabic-Indic numbers are written left to right
+    inside right-to-left text)."""
+    out, run = [], []
+    for c in reversed(text):
+        if c in DIGITS:
+            run.append(c)
+            continue
+        out.extend(reversed(run))
+        run = []
+        out.append(c)
+    out.extend(reversed(run))
+    return "".join(out)
+
+
 def target(text):
-    """Visual left-to-right class sequence: the logical string reversed."""
-    return [CHARSET.index(c) + 1 for c in reversed(text)]
+    """Visual left-to-right class sequence."""
+    return [CHARSET.index(c) + 1 for c in visual(text)]
 
 
 def prepare(grey):
-    """grey: PIL L image of the line -> (H, W) float 0-1 as the product prepares it."""
+    """grey: PIL L image of the line -> (H, W) float 0-1 as the product prepares it.
+    Plate number lines are stretched to the whole width (`LineModel::stretch`): padded
+    like names, the model parked its letters in the padding (a constant guess in the
+    last columns) and never learned to read them."""
     w = max(1, min(W, round(grey.width * H / grey.height)))
+    if KIND == "plate_numbers":
+        w = W
     arr = np.asarray(grey.resize((w, H), Image.BILINEAR)).astype(np.float32)
     lo, hi = np.percentile(arr, 2), np.percentile(arr, 98)
     if hi - lo < 8:
@@ -193,7 +230,11 @@ def main():
     ap.add_argument("--report", required=True)
     ap.add_argument("--minutes", type=float, default=15.0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--kind", choices=sorted(CHARSETS), default="names")
     args = ap.parse_args()
+    global KIND, CHARSET
+    KIND, CHARSET = args.kind, CHARSETS[args.kind]
+    assert visual("م ط ٥٤٠٣") == "٥٤٠٣ ط م"
 
     random.seed(0)
     np.random.seed(0)
@@ -248,7 +289,7 @@ def main():
                 print(f"step {step} epoch {epoch} loss {np.mean(losses[-100:]):.4f} lr {lr:.5f} "
                       f"{time.time() - start:.0f}s", flush=True)
     train_s = time.time() - start
-    torch.save(net.state_dict(), os.path.join(os.path.dirname(os.path.abspath(args.train)), "name_reader.pt"))
+    torch.save(net.state_dict(), os.path.join(os.path.dirname(os.path.abspath(args.train)), KIND + ".pt"))
 
     net.eval()
     pred = []
@@ -276,33 +317,49 @@ def main():
           f"onnx vs torch {max_diff:.2e}, {size_kb:.0f} KB", flush=True)
     assert max_diff < 1e-3, "onnxruntime disagrees with PyTorch"
 
-    with open(args.report, "w") as f:
-        f.write(f"""# name_reader.onnx: Arabic name-line reader (ID card names)
-
-Trained by `training/names/train.sh` on {datetime.date.today().isoformat()} ({os.uname().nodename}, CPU,
-{args.threads} threads, `OMP_WAIT_POLICY=PASSIVE`). Product code: `crates/pipeline/src/national_id/name_reader.rs`.
-
-- Data: the first-name and last-names lines of flat synthetic ID fronts from
+    if KIND == "names":
+        title = "name_reader.onnx: Arabic name-line reader (ID card names)"
+        script, code = "training/names/train.sh", "crates/pipeline/src/national_id/name_reader.rs"
+        data = """the first-name and last-names lines of flat synthetic ID fronts from
   `crates/synth/examples/name_lines.rs` (`hawiya_synth`, `DocKind::IdFront`, seeds 3000 and 3002 for training, 3001 for
-  validation; the card faces Amiri, Noto Naskh and Noto Sans Arabic, regular and bold, and AlArabiya), each
+  validation; the card faces Amiri, Noto Naskh and Noto Sans Arabic, regular and bold, and AlArabiya)"""
+        vocabulary = """The names come
+  from the synthetic generator's lists, the same lists the synthetic evaluation cards draw from: the
+  model has seen the vocabulary it is measured on (not the images)."""
+        card_numbers = "benches/results/national_id.md"
+    else:
+        title = "plate_number_reader.onnx: the vehicle licence's plate number line"
+        script, code = "training/plate_numbers/train.sh", "crates/pipeline/src/licence/plate_number.rs"
+        data = """the `license_number` lines (plate letters spaced, then Arabic-Indic
+  digits) of flat synthetic vehicle licence fronts from `crates/synth/examples/name_lines.rs`
+  (`DocKind::CarLicenseFront`, seeds 3100 and 3102 for training, 3101 for validation), with the end of the
+  label beside them where the margin reaches it"""
+        vocabulary = """Letters and digits are drawn at
+  random, as plates are; no plate number is shared with the evaluation cards by design."""
+        card_numbers = "benches/results/licences.md"
+    with open(args.report, "w") as f:
+        f.write(f"""# {title}
+
+Trained by `{script}` on {datetime.date.today().isoformat()} ({os.uname().nodename}, CPU,
+{args.threads} threads, `OMP_WAIT_POLICY=PASSIVE`). Product code: `{code}`.
+
+- Data: {data}, each
   photographed {args.reps} times on the fly by `train.py` (row-box margins tight to loose, small rotation,
   0.2-1x resolution, lighting, glare, blur, noise, JPEG), then prepared as the product prepares its input.
-  {len(y_tr)} training samples ({skipped} lines outside the charset skipped); no real data. The names come
-  from the synthetic generator's lists, the same lists the synthetic evaluation cards draw from: the
-  model has seen the vocabulary it is measured on (not the images).
+  {len(y_tr)} training samples ({skipped} lines outside the charset skipped); no real data. {vocabulary}
 - Model: conv-only CRNN (6 conv + BN + ReLU down to one row of 64 columns, three 1-D convs), CTC, greedy
   decoding; {params} parameters; {size_kb:.0f} KB as ONNX (opset 17). Input `[N, 1, 32, 256]` grey in 0-1
-  (2-98 percentile stretch, height 32, padded right with 1), output `[N, 64, {len(CHARSET) + 1}]` softmax over
+  (2-98 percentile stretch, height 32, {"padded right with 1" if KIND == "names" else "stretched to the width"}), output `[N, 64, {len(CHARSET) + 1}]` softmax over
   blank and `{CHARSET}` (index 1 is the space). Read left to right: the text in visual order.
 - Training: AdamW, lr 2e-3 (3% warm-up) with cosine decay over a {args.minutes:g}-minute wall-clock budget, batch 48,
   {step} steps ({epoch} epochs), seeds fixed (0); data preparation {prep_s:.0f} s, training {train_s:.0f} s.
 - onnxruntime vs PyTorch on 8 validation samples: max abs difference {max_diff:.1e}.
 
-## Held-out synthetic name lines ({len(y_va)}, other seed, never trained on)
+## Held-out synthetic lines ({len(y_va)}, other seed, never trained on)
 - line exact: {exact * 100:.1f}%
 - characters: {char_acc * 100:.1f}%
 
-Card-level numbers are in `benches/results/national_id.md`.
+Card-level numbers are in `{card_numbers}`.
 """)
 
 

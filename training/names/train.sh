@@ -5,14 +5,22 @@
 # under ~/.cache/hawiya/torchvenv on first use), CARDS (flat training cards, default
 # 10000, two name lines each), REPS (photographs per line, default 2), MINUTES (training
 # wall-clock budget, default 35), DATA (scratch folder, default /tmp/hawiya_names).
+# KIND=plate_numbers (training/plate_numbers/train.sh) trains the vehicle licence's plate
+# number reader instead, models/trained/plate_number_reader.onnx, from the plate number
+# lines of flat synthetic vehicle licence fronts, the same way.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+KIND=${KIND:-names}
 CARDS=${CARDS:-10000}
 REPS=${REPS:-2}
 MINUTES=${MINUTES:-35}
-DATA=${DATA:-/tmp/hawiya_names}
 # Seeds of the synthetic cards; tests and evaluation use other seeds.
-SEED=3000
+case "$KIND" in
+  names) SEED=3000; LINES=(); MODEL=name_reader ;;
+  plate_numbers) SEED=3100; LINES=(car_license_front license_number); MODEL=plate_number_reader ;;
+  *) echo "KIND: names or plate_numbers" >&2; exit 2 ;;
+esac
+DATA=${DATA:-/tmp/hawiya_$KIND}
 if [ -z "${PYTHON:-}" ]; then
   VENV="$HOME/.cache/hawiya/torchvenv"
   if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import torch, onnx, onnxruntime, PIL" 2>/dev/null; then
@@ -25,9 +33,9 @@ export OMP_WAIT_POLICY=PASSIVE   # digits.md: two spinning threads were 3.5x slo
 cargo build --release -p hawiya-synth --example name_lines
 rm -rf "$DATA" && mkdir -p "$DATA"
 HALF=$((CARDS / 2))
-./target/release/examples/name_lines "$DATA/train_a" "$HALF" "$SEED" &
-./target/release/examples/name_lines "$DATA/train_b" "$((CARDS - HALF))" $((SEED + 2)) &
-./target/release/examples/name_lines "$DATA/val" 400 $((SEED + 1)) &
+./target/release/examples/name_lines "$DATA/train_a" "$HALF" "$SEED" "${LINES[@]}" &
+./target/release/examples/name_lines "$DATA/train_b" "$((CARDS - HALF))" $((SEED + 2)) "${LINES[@]}" &
+./target/release/examples/name_lines "$DATA/val" 400 $((SEED + 1)) "${LINES[@]}" &
 wait
 # One folder, one labels.tsv.
 mkdir -p "$DATA/train"
@@ -36,6 +44,6 @@ for part in a b; do
   sed "s/^/${part}_/" "$DATA/train_$part/labels.tsv" >> "$DATA/train/labels.tsv"
 done
 mkdir -p models/trained
-"$PYTHON" training/names/train.py --train "$DATA/train" --val "$DATA/val" --reps "$REPS" \
-  --out models/trained/name_reader.onnx --report models/trained/name_reader.md \
+"$PYTHON" training/names/train.py --kind "$KIND" --train "$DATA/train" --val "$DATA/val" --reps "$REPS" \
+  --out "models/trained/$MODEL.onnx" --report "models/trained/$MODEL.md" \
   --minutes "$MINUTES" --threads 2

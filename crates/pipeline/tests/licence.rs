@@ -129,6 +129,43 @@ fn vehicle_licence_backs_read_back() {
     check(DocKind::CarLicenseBack, 0.12);
 }
 
+/// The vehicle front's plate number by the trained plate number reader: ten normal
+/// cards of the test seed, against the Tesseract letters the reader replaced.
+#[test]
+fn plate_numbers_are_read_by_the_trained_reader() {
+    let Some((mut worker, mut models)) = setup() else {
+        return;
+    };
+    assert!(
+        models.plate_numbers.is_some(),
+        "plate_number_reader.onnx is committed under models/trained"
+    );
+    let cards = samples(DocKind::CarLicenseFront, Difficulty::Normal, SEED, 10);
+    let mut exact = |models: &mut IdModels| {
+        cards
+            .iter()
+            .filter(|s| {
+                let ex = licence::read(
+                    &mut worker,
+                    models,
+                    DocumentKind::CarLicenseFront,
+                    &s.image,
+                    &params(),
+                )
+                .expect("a card");
+                let want = s.truth.data["license_number"].as_str().unwrap_or_default();
+                ex.get_str("license_number") == Some(want)
+            })
+            .count()
+    };
+    let trained = exact(&mut models);
+    models.plate_numbers = None;
+    let tesseract = exact(&mut models);
+    eprintln!("plate numbers exact: trained reader {trained}/10, Tesseract {tesseract}/10");
+    assert!(trained >= 9, "{trained}/10");
+    assert!(trained > tesseract, "{trained} vs {tesseract}");
+}
+
 /// A development aid: `LICENCE_KIND=car_license_back LICENCE_N=20 cargo test -p
 /// hawiya-pipeline --test licence survey -- --ignored --nocapture` prints every miss.
 #[test]

@@ -17,6 +17,7 @@ use super::{arabic_words, Label, LatinGroups, LicenceCard, LicenceReadParams};
 use crate::error::Result;
 use crate::extraction::Extraction;
 use crate::national_id::front::letters_only;
+use crate::national_id::layout::CardBox;
 use crate::national_id::rectify::RectifiedCard;
 use crate::national_id::{names_fix, IdModels};
 use crate::worker::Worker;
@@ -83,40 +84,22 @@ pub(crate) fn read_card_scored(
     let mut out = Extraction::default();
     let labels = c.labels_found();
 
-    // The plate number: letters from the words, digits from the digit recogniser (the
-    // leftmost ink, the digits being printed after the letters).
+    // The plate number: the trained reader's read where it has a plate number's shape
+    // (on the value's pieces, then from the digits the recogniser found); else letters
+    // from Tesseract's words and digits from the digit recogniser.
     match c.labelled(LABELS, "license_number") {
         Some(u) => {
             let digits = c.plate_digits(u)?;
-            let mut letters = plate_letters(&c.units[u].value_text());
-            if let Some((_, _, region)) = &digits {
-                let alone = c.plate_letters_after(u, region.x1)?;
-                if alone.len() >= 2 && alone.len() >= letters.len() {
-                    letters = alone;
-                }
-                // Each letter read alone loses the small ones (`ه`); the line read of
-                // the letters' crop keeps them: the read with more letters wins.
-                let line = c.plate_letters_line(u, region.x1)?;
-                if line.len() > letters.len() {
-                    letters = line;
+            let mut trained = c.plate_number_trained(u, None)?;
+            if !trained.as_ref().is_some_and(|(t, _)| t.well_formed()) {
+                if let Some((_, _, digits_box)) = &digits {
+                    trained = c.plate_number_trained(u, Some(*digits_box))?;
                 }
             }
-            let text = match &digits {
-                Some((d, _, _)) => {
-                    let mut parts: Vec<String> = letters.iter().map(|l| l.to_string()).collect();
-                    parts.push(d.clone());
-                    parts.join(" ")
-                }
-                None => letters
-                    .iter()
-                    .map(|l| l.to_string())
-                    .collect::<Vec<_>>()
-                    .join(" "),
+            let (text, conf) = match trained {
+                Some((t, _)) if t.well_formed() => (t.text(), t.confidence),
+                _ => plate_number_by_tesseract(&mut c, u, digits)?,
             };
-            let conf = digits
-                .as_ref()
-                .map_or(0.0, |d| d.1)
-                .min(c.units[u].confidence.max(0.3));
             let region = c.units[u].region;
             c.push(&mut out, "license_number", json!(text), conf, Some(&region));
         }
@@ -204,6 +187,37 @@ pub(crate) fn read_card_scored(
         None => out.push("traffic_unit", Value::Null).confidence = Some(0.0),
     }
     Ok((out, labels))
+}
+
+/// The plate number as read before the trained reader (and where its read has no plate
+/// number's shape): the letters from Tesseract (the unit's words, each letter alone, the
+/// letters' line: the read with more letters wins), then `digits` (the digit
+/// recogniser's, with its region) where found.
+fn plate_number_by_tesseract(
+    c: &mut LicenceCard,
+    u: usize,
+    digits: Option<(String, f32, CardBox)>,
+) -> Result<(String, f32)> {
+    let mut letters = plate_letters(&c.units[u].value_text());
+    if let Some((_, _, region)) = &digits {
+        let alone = c.plate_letters_after(u, region.x1)?;
+        if alone.len() >= 2 && alone.len() >= letters.len() {
+            letters = alone;
+        }
+        // Each letter read alone loses the small ones (`ه`); the line read of the
+        // letters' crop keeps them: the read with more letters wins.
+        let line = c.plate_letters_line(u, region.x1)?;
+        if line.len() > letters.len() {
+            letters = line;
+        }
+    }
+    let mut parts: Vec<String> = letters.iter().map(|l| l.to_string()).collect();
+    parts.extend(digits.as_ref().map(|(d, _, _)| d.clone()));
+    let conf = digits
+        .as_ref()
+        .map_or(0.0, |d| d.1)
+        .min(c.units[u].confidence.max(0.3));
+    Ok((parts.join(" "), conf))
 }
 
 #[cfg(test)]

@@ -52,6 +52,8 @@ pub struct IdModels {
     pub digits: DigitRecognizer,
     /// The trained name-line reader, when its model is present.
     pub names: Option<name_reader::NameReader>,
+    /// The vehicle licence's trained plate number reader, when its model is present.
+    pub plate_numbers: Option<name_reader::LineReader>,
 }
 
 /// Why [`IdModels::load`] failed.
@@ -80,7 +82,12 @@ impl IdModels {
         Ok(IdModels {
             locator,
             digits: DigitRecognizer::load(models_dir, runtime)?,
-            names: name_reader::NameReader::load(models_dir, runtime)?,
+            names: name_reader::LineReader::load(name_reader::NAMES, models_dir, runtime)?,
+            plate_numbers: name_reader::LineReader::load(
+                crate::licence::plate_number::MODEL,
+                models_dir,
+                runtime,
+            )?,
         })
     }
 }

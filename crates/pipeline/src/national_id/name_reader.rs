@@ -7,6 +7,9 @@
 //! degrades after it is warped flat. It reads a row left to right (visual order); the
 //! text is returned in logical order. The caller decides between its read and
 //! Tesseract's ([`super::front`]).
+//!
+//! The same network and recipe, trained on other lines, make other [`LineModel`]s: the
+//! vehicle licence's plate number reader ([`crate::licence::plate_number`]).
 
 use std::path::{Path, PathBuf};
 
@@ -23,6 +26,23 @@ pub const MODEL_FILE: &str = "name_reader.onnx";
 /// index 1 is the space).
 pub const CHARSET: &str = " ءآأؤإئابةتثجحخدذرزسشصضطظعغفقكلمنهوىي";
 
+/// A trained line model of this kind (`training/names/train.py --kind`): its file and
+/// its classes after the CTC blank.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineModel {
+    pub file: &'static str,
+    pub charset: &'static str,
+    /// Lines stretched to the whole input width instead of padded ([`prepare`]).
+    pub stretch: bool,
+}
+
+/// The ID card's name-line reader.
+pub const NAMES: LineModel = LineModel {
+    file: MODEL_FILE,
+    charset: CHARSET,
+    stretch: false,
+};
+
 /// Input height; a line keeps its aspect at this height, up to [`INPUT_WIDTH`].
 pub const INPUT_HEIGHT: u32 = 32;
 /// Input width; narrower lines are padded on the right with paper (1.0).
@@ -36,60 +56,72 @@ pub struct NameRead {
     pub confidence: f32,
 }
 
-/// The loaded reader.
-pub struct NameReader {
+/// A loaded line reader ([`NAMES`], or another [`LineModel`] trained the same way).
+pub struct LineReader {
     model: OnnxModel,
+    spec: LineModel,
 }
 
-impl std::fmt::Debug for NameReader {
+/// The name-line reader.
+pub type NameReader = LineReader;
+
+impl std::fmt::Debug for LineReader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("NameReader")
+        write!(f, "LineReader({})", self.spec.file)
     }
 }
 
-/// Where [`NameReader::load`] looks.
-pub fn model_candidates(models_dir: Option<&Path>) -> Vec<PathBuf> {
-    crate::models::trained_model_candidates(models_dir, MODEL_FILE)
+/// Where [`LineReader::load`] looks for `spec`'s file.
+pub fn model_candidates(spec: LineModel, models_dir: Option<&Path>) -> Vec<PathBuf> {
+    crate::models::trained_model_candidates(models_dir, spec.file)
 }
 
-impl NameReader {
-    /// Loads the model; `Ok(None)` when no copy exists (the readers then use Tesseract
-    /// alone, as before the model was trained).
+impl LineReader {
+    /// Loads `spec`'s model; `Ok(None)` when no copy exists (the readers then do without
+    /// it, as before the model was trained).
     pub fn load(
+        spec: LineModel,
         models_dir: Option<&Path>,
         runtime: &RuntimeConfig,
-    ) -> Result<Option<NameReader>, RuntimeError> {
-        match model_candidates(models_dir).iter().find(|p| p.is_file()) {
-            Some(path) => Ok(Some(NameReader {
+    ) -> Result<Option<LineReader>, RuntimeError> {
+        match model_candidates(spec, models_dir)
+            .iter()
+            .find(|p| p.is_file())
+        {
+            Some(path) => Ok(Some(LineReader {
                 model: OnnxModel::load(path, runtime)?,
+                spec,
             })),
             None => Ok(None),
         }
     }
 
-    /// Reads the line inside `quad` of `image` (a rectified card); `None` for a quad that
-    /// cannot be cropped.
+    /// Reads the line inside `quad` of `image` (a rectified card) as right-to-left text
+    /// (the visual order reversed); `None` for a quad that cannot be cropped.
     pub fn read(
         &mut self,
         image: &RgbImage,
         quad: &Quad,
     ) -> Result<Option<NameRead>, RuntimeError> {
-        Ok(self.probabilities(image, quad)?.map(|p| decode(p.view())))
+        let charset = self.spec.charset;
+        Ok(self
+            .probabilities(image, quad)?
+            .map(|p| decode_with(p.view(), charset)))
     }
 
     /// The reader's per-step class probabilities for the line under `quad` (steps in
     /// visual order, left to right; class 0 the CTC blank, class `i` the `i-1`th
-    /// character of [`CHARSET`]), to score known words with [`crate::ctc::log_likelihood`].
+    /// character of the charset), to score known words with [`crate::ctc::log_likelihood`].
     pub fn probabilities(
         &mut self,
         image: &RgbImage,
         quad: &Quad,
     ) -> Result<Option<ndarray::Array2<f32>>, RuntimeError> {
-        let Some(input) = prepare(image, quad) else {
+        let Some(input) = prepare(image, quad, self.spec.stretch) else {
             return Ok(None);
         };
         let out = self.model.run_line_batch(
-            MODEL_FILE,
+            self.spec.file,
             &[input],
             INPUT_HEIGHT as usize,
             INPUT_WIDTH as usize,
@@ -110,13 +142,17 @@ pub fn label_sequence(text: &str) -> Option<Vec<usize>> {
 
 /// The model input for `quad`: warped upright at height [`INPUT_HEIGHT`] keeping its
 /// aspect (at most [`INPUT_WIDTH`] wide), grey, stretched between its 2nd and 98th
-/// percentiles, padded on the right with 1.0; row-major 32 x 256.
-pub fn prepare(image: &RgbImage, quad: &Quad) -> Option<Vec<f32>> {
+/// percentiles, padded on the right with 1.0; row-major 32 x 256. With `stretch`, warped
+/// to the whole width whatever its aspect.
+pub fn prepare(image: &RgbImage, quad: &Quad, stretch: bool) -> Option<Vec<f32>> {
     let (qw, qh) = crate::geometry::quad_size(quad);
     if qw < 2.0 || qh < 2.0 {
         return None;
     }
-    let w = ((qw * INPUT_HEIGHT as f32 / qh).round() as u32).clamp(1, INPUT_WIDTH);
+    let w = match stretch {
+        true => INPUT_WIDTH,
+        false => ((qw * INPUT_HEIGHT as f32 / qh).round() as u32).clamp(1, INPUT_WIDTH),
+    };
     let line = crate::preprocess::stretched_grey_line(image, quad, w, INPUT_HEIGHT)?;
     let (w, full) = (w as usize, INPUT_WIDTH as usize);
     let mut out = vec![1.0f32; full * INPUT_HEIGHT as usize];
@@ -126,9 +162,15 @@ pub fn prepare(image: &RgbImage, quad: &Quad) -> Option<Vec<f32>> {
     Some(out)
 }
 
-/// Greedy CTC decoding of `[T, classes]` probabilities; the visual order reversed.
+/// Greedy CTC decoding of the name reader's `[T, classes]` probabilities; the visual
+/// order reversed.
 pub fn decode(probs: ArrayView2<'_, f32>) -> NameRead {
-    let charset: Vec<char> = CHARSET.chars().collect();
+    decode_with(probs, CHARSET)
+}
+
+/// [`decode`] over `charset`'s classes.
+pub fn decode_with(probs: ArrayView2<'_, f32>, charset: &str) -> NameRead {
+    let charset: Vec<char> = charset.chars().collect();
     let read: Vec<(char, f32)> = crate::ocr::text_recognize::ctc_runs(probs)
         .into_iter()
         .filter_map(|run| Some((*charset.get(run.class - 1)?, run.confidence)))
@@ -197,9 +239,12 @@ mod tests {
             image::Rgb([v, v, v])
         });
         let q: Quad = [[0.0, 0.0], [100.0, 0.0], [100.0, 50.0], [0.0, 50.0]];
-        let p = prepare(&img, &q).unwrap();
+        let p = prepare(&img, &q, false).unwrap();
         assert_eq!(p.len(), (INPUT_WIDTH * INPUT_HEIGHT) as usize);
         // 100 x 50 at height 32 is 64 wide: ink, paper, then padding.
         assert!(p[0] < 0.05 && p[63] > 0.95 && p[200] == 1.0);
+        // Stretched, the ink fills the left half of the width.
+        let p = prepare(&img, &q, true).unwrap();
+        assert!(p[0] < 0.05 && p[120] < 0.05 && p[136] > 0.95 && p[255] > 0.95);
     }
 }
