@@ -763,6 +763,34 @@ impl<'a> LicenceCard<'a> {
         self.voted_value_with(unit, labels, clean, Some(translit::is_known_name_word))
     }
 
+    /// A labelled name value as [`LicenceCard::voted_name_value`] reads it, arbitrated
+    /// with the trained name reader's read of the value's line (`front::choose_name`):
+    /// the reader reads the label too, which is matched and left out as in the voted
+    /// reads; no label found in its read, its read is not used.
+    pub fn name_value_with_trained(
+        &mut self,
+        unit: usize,
+        labels: &[Label],
+        tesseract: (String, f32),
+        clean: impl Fn(&str) -> String,
+    ) -> Result<(String, f32)> {
+        let Some(label) = self.units[unit].label.map(|l| &labels[l.index..=l.index]) else {
+            return Ok(tesseract);
+        };
+        let region = self.value_region(unit);
+        let Some(trained) = self.r.trained_name(&region)? else {
+            return Ok(tesseract);
+        };
+        let Some(hit) = match_label(&trained.text, label, KNOWN_LABEL_TOLERANCE) else {
+            return Ok(tesseract);
+        };
+        let value = clean(&hit.strip(&trained.text));
+        Ok(crate::national_id::front::choose_name(
+            tesseract,
+            (value, trained.confidence),
+        ))
+    }
+
     fn voted_value_with(
         &mut self,
         unit: usize,
