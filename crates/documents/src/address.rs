@@ -101,11 +101,23 @@ pub fn words_after_number(read: &str) -> String {
         } else {
             snap_address_word(w)
                 .or_else(|| out.last().and_then(|area| ordinal_after(area, w)))
+                .or_else(|| words.get(i + 1).and_then(|next| district_before(w, next)))
                 .unwrap_or(w)
         };
         out.push(word);
     }
     out.join(" ")
+}
+
+/// `الحي` misread a letter short (`الي`, `الى`: too short to snap alone, and a word
+/// itself) where a masculine ordinal follows (`الي السابع`).
+fn district_before(word: &str, next: &str) -> Option<&'static str> {
+    const DISTRICT: &str = "الحي";
+    let ordinal = next.chars().count() >= 4 && closest_word(next, MASCULINE_ORDINALS, 1).is_some();
+    // The final `ى` and `ي` are one letter in print (`الى` for `الي`).
+    let folded = word.replace('ى', "ي");
+    (ordinal && word != DISTRICT && crate::fuzzy::levenshtein(&folded, DISTRICT) <= 1)
+        .then_some(DISTRICT)
 }
 
 /// The ordinal numbering an area (`الحي الثالث`, `المنطقة الثالثة`) misread by one
@@ -150,6 +162,16 @@ mod tests {
             words_after_number("شارع الفردوس - الحي الثالثك كفر سعد"),
             "شارع الفردوس - الحي الثالث كفر سعد"
         );
+        assert_eq!(
+            words_after_number("شارع الوحدة - الي السابع قليوب"),
+            "شارع الوحدة - الحي السابع قليوب"
+        );
+        assert_eq!(
+            words_after_number("شارع الوحدة - الى السابع قليوب"),
+            "شارع الوحدة - الحي السابع قليوب"
+        );
+        // Without an ordinal after it, `الى` stays as read.
+        assert_eq!(words_after_number("شارع الى النيل"), "شارع الى النيل");
         assert_eq!(
             words_after_number("شارع النيل - المنطقة الثالثك بورفؤاد"),
             "شارع النيل - المنطقة الثالثة بورفؤاد"
