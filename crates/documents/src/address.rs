@@ -113,7 +113,7 @@ pub fn words_after_number(read: &str) -> String {
 /// itself) where a masculine ordinal follows (`الي السابع`).
 fn district_before(word: &str, next: &str) -> Option<&'static str> {
     const DISTRICT: &str = "الحي";
-    let ordinal = next.chars().count() >= 4 && closest_word(next, MASCULINE_ORDINALS, 1).is_some();
+    let ordinal = ordinal_after(DISTRICT, next).is_some();
     // The final `ى` and `ي` are one letter in print (`الى` for `الي`).
     let folded = word.replace('ى', "ي");
     (ordinal && word != DISTRICT && crate::fuzzy::levenshtein(&folded, DISTRICT) <= 1)

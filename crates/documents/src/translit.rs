@@ -587,6 +587,8 @@ fn word_variants(word: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn dropped_hamzas_take_the_dictionarys_spelling() {
         assert_eq!(dictionary_spelling("ادم"), Some("آدم"));
@@ -595,8 +597,6 @@ mod tests {
         assert_eq!(dictionary_spelling("زززز"), None);
         assert_eq!(dictionary_spelling("هنا"), None);
     }
-
-    use super::*;
 
     #[test]
     fn arabic_names_follow_the_latin_line() {

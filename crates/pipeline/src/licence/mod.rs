@@ -1005,7 +1005,7 @@ impl<'a> LicenceCard<'a> {
         &mut self,
         unit: usize,
         digits: Option<CardBox>,
-    ) -> Result<Option<(plate_number::PlateNumberRead, CardBox)>> {
+    ) -> Result<Option<plate_number::PlateNumberRead>> {
         let region = self.value_region(unit);
         let pieces = ink_segments(
             &self.r.card.image,
@@ -1028,9 +1028,7 @@ impl<'a> LicenceCard<'a> {
         let probs = reader
             .probabilities(&self.r.card.image, &quad)
             .map_err(PipelineError::inference)?;
-        Ok(probs
-            .and_then(|p| plate_number::decode(p.view()))
-            .map(|read| (read, line)))
+        Ok(probs.and_then(|p| plate_number::decode(p.view())))
     }
 
     /// True when the ink left of the label holds one more Arabic-Indic zero (a small dot)

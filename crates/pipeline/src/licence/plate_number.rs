@@ -8,6 +8,7 @@
 //! It reads left to right: the digits (written left to right), then the letters last to
 //! first.
 
+use hawiya_documents::digits::digit_value;
 use hawiya_documents::vocab::PLATE_LETTERS;
 use ndarray::ArrayView2;
 
@@ -67,12 +68,12 @@ pub fn decode(probs: ArrayView2<'_, f32>) -> Option<PlateNumberRead> {
             continue;
         }
         confidence = confidence.min(run.confidence);
-        if let Some(d) = arabic_indic_value(c) {
+        if let Some(d) = digit_value(c) {
             // A digit after a letter: not a plate number's shape.
             if !letters.is_empty() {
                 return None;
             }
-            digits.push(char::from_digit(d, 10)?);
+            digits.push(char::from(b'0' + d));
         } else if PLATE_LETTERS.contains(&c) {
             letters.push(c);
         } else {
@@ -85,11 +86,6 @@ pub fn decode(probs: ArrayView2<'_, f32>) -> Option<PlateNumberRead> {
         digits,
         confidence,
     })
-}
-
-/// The value of an Arabic-Indic digit (`٠`-`٩`).
-fn arabic_indic_value(c: char) -> Option<u32> {
-    ('٠'..='٩').contains(&c).then(|| c as u32 - '٠' as u32)
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use hawiya_documents::vocab::{
 };
 use serde_json::{json, Value};
 
+use super::plate_number::PlateNumberRead;
 use super::{arabic_words, Label, LatinGroups, LicenceCard, LicenceReadParams};
 use crate::error::Result;
 use crate::extraction::Extraction;
@@ -89,16 +90,23 @@ pub(crate) fn read_card_scored(
     // from Tesseract's words and digits from the digit recogniser.
     match c.labelled(LABELS, "license_number") {
         Some(u) => {
-            let digits = c.plate_digits(u)?;
-            let mut trained = c.plate_number_trained(u, None)?;
-            if !trained.as_ref().is_some_and(|(t, _)| t.well_formed()) {
-                if let Some((_, _, digits_box)) = &digits {
-                    trained = c.plate_number_trained(u, Some(*digits_box))?;
+            let well_formed = |read: Option<PlateNumberRead>| read.filter(|t| t.well_formed());
+            // The digit recogniser's read is needed only where the first crop fails.
+            let (text, conf) = match well_formed(c.plate_number_trained(u, None)?) {
+                Some(t) => (t.text(), t.confidence),
+                None => {
+                    let digits = c.plate_digits(u)?;
+                    let retried = match &digits {
+                        Some((_, _, digits_box)) => {
+                            well_formed(c.plate_number_trained(u, Some(*digits_box))?)
+                        }
+                        None => None,
+                    };
+                    match retried {
+                        Some(t) => (t.text(), t.confidence),
+                        None => plate_number_by_tesseract(&mut c, u, digits)?,
+                    }
                 }
-            }
-            let (text, conf) = match trained {
-                Some((t, _)) if t.well_formed() => (t.text(), t.confidence),
-                _ => plate_number_by_tesseract(&mut c, u, digits)?,
             };
             let region = c.units[u].region;
             c.push(&mut out, "license_number", json!(text), conf, Some(&region));
