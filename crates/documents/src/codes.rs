@@ -114,6 +114,14 @@ impl FieldIssue {
         }
     }
 
+    /// A field the reader could not read at all: `1050`, not the field's own code.
+    /// Nothing was read, so nothing says the document is wrong; the photo is what failed
+    /// (too small, blurred, glare), and the client should take it again rather than
+    /// reject the holder's card.
+    pub fn unread(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        FieldIssue::new(field, "", Code::ImageQualityTooLow).with_detail(detail)
+    }
+
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
         self
@@ -123,6 +131,14 @@ impl FieldIssue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unread_field_is_a_photo_to_take_again() {
+        let issue = FieldIssue::unread("idKey", "the factory serial could not be read");
+        assert_eq!(issue.code.number(), 1050);
+        assert_eq!(issue.value, "");
+        assert_eq!(issue.field, "idKey");
+    }
 
     #[test]
     fn numbers_are_unique() {

@@ -120,6 +120,13 @@ pub fn parse_printed_date(s: &str) -> Result<PrintedDate, DateFormatError> {
 }
 
 /// The runs of digits of `s` in ASCII; every non-digit separates.
+/// A read with fewer digits than a year's four: a fragment the reader caught (`0` where
+/// the date is blurred or greyed away), not a date printed or read wrong. Answered as
+/// unread rather than judged for its format.
+pub fn is_fragment(read: &str) -> bool {
+    read.chars().filter(|&c| digit_value(c).is_some()).count() < 4
+}
+
 fn digit_groups(s: &str) -> Vec<String> {
     let mut groups = Vec::new();
     let mut current = String::new();
@@ -274,6 +281,15 @@ pub enum IdDatesFix {
     Expiry(PrintedDate),
 }
 
+/// The release month an ID card expiring on `expiry` was issued in
+/// ([`ID_CARD_VALID_YEARS`] before).
+pub fn release_for_expiry(expiry: NaiveDate) -> PrintedDate {
+    PrintedDate::Month {
+        year: expiry.year() - ID_CARD_VALID_YEARS,
+        month: expiry.month(),
+    }
+}
+
 /// Reconciles an ID card back's release and expiry dates through
 /// [`ID_CARD_VALID_YEARS`]: where they disagree (or one is missing or failed its check),
 /// the one that passed its check, or the surer of two that both did, sets the other's
@@ -285,10 +301,7 @@ pub fn reconcile_id_dates(release: Option<DateRead>, expiry: Option<DateRead>) -
     }) else {
         return IdDatesFix::Keep;
     };
-    let wanted = PrintedDate::Month {
-        year: day.year() - ID_CARD_VALID_YEARS,
-        month: day.month(),
-    };
+    let wanted = release_for_expiry(day);
     match release {
         Some(r) if r.date == wanted => IdDatesFix::Keep,
         None if e.checked => IdDatesFix::Release(wanted),
@@ -319,6 +332,17 @@ mod tests {
 
     fn iso(s: &str) -> String {
         parse_printed_date(s).unwrap().to_iso()
+    }
+
+    #[test]
+    fn fewer_digits_than_a_year_are_a_fragment() {
+        assert!(is_fragment("0"));
+        assert!(is_fragment("٢٠/"));
+        assert!(is_fragment(""));
+        assert!(!is_fragment("2030"));
+        assert!(!is_fragment("٢٠٢٥/٩"));
+        // A wrong date is still a date: judged for its format, not answered as unread.
+        assert!(!is_fragment("2030/13/45"));
     }
 
     #[test]

@@ -108,7 +108,18 @@ pub struct IdNumberError {
 impl IdNumberError {
     /// One [`FieldIssue`] per problem, all on `field` (the number itself: a birth date or
     /// governorate that the number encodes wrongly is a fault of the number).
+    /// A read of the wrong length is one `1050` issue instead: no card prints a number
+    /// of another length, so such a read is the number not read whole (a line cut off,
+    /// blurred away), not an invalid number.
     pub fn to_issues(&self, field: &str) -> Vec<FieldIssue> {
+        if let Some(p @ IdNumberProblem::WrongLength { .. }) = self
+            .problems
+            .iter()
+            .find(|p| matches!(p, IdNumberProblem::WrongLength { .. }))
+        {
+            return vec![FieldIssue::new(field, &self.read, Code::ImageQualityTooLow)
+                .with_detail(format!("the ID number was not read whole: {p}"))];
+        }
         self.problems
             .iter()
             .map(|p| FieldIssue::new(field, &self.read, p.code()).with_detail(p.to_string()))
@@ -288,10 +299,13 @@ pub fn check_printed_gender(id: &NationalId, field: &str, printed: &str) -> Opti
 }
 
 /// Cross-check: the numbers read on the front and the back of one card (3101 on
-/// [`FIELD`] when they differ after cleaning; the value reported is the back's).
+/// [`FIELD`] when they differ after cleaning; the value reported is the back's). Only
+/// whole reads (fourteen digits) are compared: a number read in part is no evidence of
+/// two cards.
 pub fn check_front_back(front: &str, back: &str) -> Option<FieldIssue> {
     let (f, b) = (clean(front), clean(back));
-    (f != b).then(|| {
+    let whole = |s: &str| s.len() == LENGTH && s.bytes().all(|c| c.is_ascii_digit());
+    (whole(&f) && whole(&b) && f != b).then(|| {
         FieldIssue::new(FIELD, &b, Code::IdNumberMismatch).with_detail(format!("front reads {f}"))
     })
 }
@@ -406,8 +420,13 @@ mod tests {
     fn length_and_characters() {
         let e = parse("2900101012345", today()).unwrap_err();
         assert_eq!(e.problems, vec![IdNumberProblem::WrongLength { found: 13 }]);
-        assert_eq!(e.to_issues(FIELD)[0].code, Code::InvalidIdNumber);
+        // Read in part, not invalid: the photo is what to take again.
+        let issues = e.to_issues(FIELD);
+        assert_eq!(issues.len(), 1);
+        assert_eq!(issues[0].code, Code::ImageQualityTooLow);
+        assert_eq!(issues[0].value, "2900101012345");
         let e = parse("29001010123A59", today()).unwrap_err();
+        assert_eq!(e.to_issues(FIELD)[0].code, Code::InvalidIdNumber);
         assert_eq!(e.problems, vec![IdNumberProblem::NotADigit { found: 'A' }]);
         assert!(parse("", today()).is_err());
     }
@@ -588,5 +607,8 @@ mod tests {
         );
         let i = check_front_back(&sample(), "29001010123450").unwrap();
         assert_eq!(i.code.number(), 3101);
+        // A number read in part (or not at all) on one side is not compared.
+        assert_eq!(check_front_back(&sample(), "9468"), None);
+        assert_eq!(check_front_back("", &sample()), None);
     }
 }

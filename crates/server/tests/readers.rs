@@ -156,3 +156,67 @@ async fn id_front_then_face_match_in_one_transaction() {
     assert_eq!(env["data"]["detected_id_face_image"], true, "{env}");
     assert_eq!(env["data"]["isMatched"], true, "{env}");
 }
+
+/// The validation codes the envelope gives `field`.
+fn codes_on(env: &serde_json::Value, field: &str) -> Vec<u64> {
+    env["services"]["validations"]["validation_errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|v| v["field"] == field)
+        .flat_map(|v| v["errors"].as_array().cloned().unwrap_or_default())
+        .filter_map(|e| e["code"].as_u64())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_back_of_another_card_in_one_transaction_is_a_3101() {
+    if !models_present() {
+        return;
+    }
+    // The synth draws each document's holder anew: front 0 and back 0 are two people.
+    let params = hawiya_synth::SynthParams {
+        seed: 31337,
+        difficulty: hawiya_synth::Difficulty::Easy,
+        invalid_fraction: 0.0,
+        ..Default::default()
+    };
+    let front = hawiya_synth::render(hawiya_synth::DocKind::IdFront, &params, 0).unwrap();
+    let back = hawiya_synth::render(hawiya_synth::DocKind::IdBack, &params, 0).unwrap();
+    assert_ne!(front.truth.data["idNumber"], back.truth.data["idNumber"]);
+    let (server, _dir) = TestServer::with_models_as_of(params.reference_date).await;
+    let t = server.tenant("acme").await;
+
+    let (status, env) = server
+        .post_json(
+            "/v1/ocr/id/front",
+            &t,
+            &json!({ "image": b64(&front.to_jpeg().unwrap()), "getExtractedData": true }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{env}");
+    assert_eq!(
+        env["data"]["idNumber"], front.truth.data["idNumber"],
+        "{env}"
+    );
+    assert!(!codes_on(&env, "idNumber").contains(&3101), "{env}");
+    let tx = env["data"]["transaction_id"].as_str().unwrap().to_string();
+
+    let (status, env) = server
+        .post_json(
+            "/v1/ocr/id/back",
+            &t,
+            &json!({
+                "image": b64(&back.to_jpeg().unwrap()),
+                "transaction_id": tx,
+                "getExtractedData": true,
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{env}");
+    assert_eq!(
+        env["data"]["idNumber"], back.truth.data["idNumber"],
+        "{env}"
+    );
+    assert!(codes_on(&env, "idNumber").contains(&3101), "{env}");
+}

@@ -13,7 +13,7 @@ use hawiya_documents::vocab::{
     closest_term, closest_term_with, snap_job, ClosestWordParams, DRIVING_LICENCE_TYPES,
     NATIONALITIES,
 };
-use hawiya_documents::{governorates, translit, Code, FieldIssue};
+use hawiya_documents::{governorates, translit, FieldIssue};
 use image::RgbImage;
 use serde_json::{json, Value};
 
@@ -99,10 +99,10 @@ pub(crate) fn read_card_scored(
         }
         None => {
             out.push("NationalID", Value::Null);
-            out.issues.push(
-                FieldIssue::new("NationalID", "", Code::InvalidIdNumber)
-                    .with_detail("no national ID found on the licence"),
-            );
+            out.issues.push(FieldIssue::unread(
+                "NationalID",
+                "no national ID could be read on the licence",
+            ));
         }
     }
 

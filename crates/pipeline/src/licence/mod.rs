@@ -1416,7 +1416,7 @@ impl<'a> LicenceCard<'a> {
             Some(u) => self.date_value(u)?,
             None => None,
         };
-        match read {
+        match read.filter(|(text, _, _)| !dates::is_fragment(text)) {
             Some((text, conf, region)) => {
                 let checked = match role {
                     DateRole::Expiry => dates::check_expiry_date(field, &text, today),
@@ -1426,7 +1426,8 @@ impl<'a> LicenceCard<'a> {
                 let value = match checked {
                     Ok(d) => json!(d.to_iso()),
                     Err(issue) => {
-                        out.issues.push(issue);
+                        out.issues
+                            .push(crate::extraction::date_issue_at(issue, conf));
                         dates::parse_printed_date(&text)
                             .map(|d| json!(d.to_iso()))
                             .unwrap_or(Value::Null)
@@ -1436,10 +1437,10 @@ impl<'a> LicenceCard<'a> {
             }
             None => {
                 out.push(field, Value::Null);
-                out.issues.push(
-                    FieldIssue::new(field, "", role.format_code())
-                        .with_detail("no date found on the card"),
-                );
+                out.issues.push(FieldIssue::unread(
+                    field,
+                    "no date could be read on the card",
+                ));
             }
         }
         Ok(())

@@ -8,12 +8,12 @@
 //! barcode on the left. The word row is found by its words, not its place.
 
 use hawiya_documents::arabic::is_arabic_letter;
-use hawiya_documents::dates::{self, DateRole};
+use hawiya_documents::dates;
 use hawiya_documents::id_number;
 use hawiya_documents::vocab::{
     self, closest_term, gender_from_word, Gender, Term, MARITAL_STATUSES, RELIGIONS,
 };
-use hawiya_documents::{translit, Code, FieldIssue};
+use hawiya_documents::{translit, FieldIssue};
 use image::RgbImage;
 use serde_json::{json, Value};
 
@@ -24,7 +24,7 @@ use super::{
     outlines_moved_out, turned_180, whole_number, CardReader, Edge, IdModels, IdReadParams,
 };
 use crate::error::Result;
-use crate::extraction::Extraction;
+use crate::extraction::{date_issue_at, Extraction};
 use crate::worker::Worker;
 
 /// Where the back's parts lie, as fractions of the card.
@@ -386,10 +386,10 @@ pub fn read_card(
         }
         None => {
             out.push("idNumber", Value::Null);
-            out.issues.push(
-                FieldIssue::new(id_number::FIELD, "", Code::InvalidIdNumber)
-                    .with_detail("no ID number found on the card"),
-            );
+            out.issues.push(FieldIssue::unread(
+                id_number::FIELD,
+                "no ID number could be read on the card",
+            ));
         }
     }
     let birth = number
@@ -439,9 +439,9 @@ pub fn read_card(
         &mut out,
         "releaseDate",
         release,
-        DateRole::Release,
         "no release date found",
         |t| dates::check_release_date("releaseDate", t, birth, today),
+        |_| false,
     );
     // A card expires after it was issued: a read that says otherwise is retried.
     let issued = release_read.map(|d| d.date.first_day());
@@ -500,14 +500,22 @@ pub fn read_card(
             }
         }
     }
+    // An expiry seven years after a release month that passed its check is vouched for
+    // by it, however unsure its own read.
+    let vouched_by_release = |d: &dates::PrintedDate| match (d, release_read) {
+        (dates::PrintedDate::Day(day), Some(r)) => {
+            r.checked && r.date == dates::release_for_expiry(*day)
+        }
+        _ => false,
+    };
     let expiry_read = push_date(
         &r,
         &mut out,
         "idExpiry",
         expiry,
-        DateRole::Expiry,
         "no expiry date found",
         |t| dates::check_expiry_date("idExpiry", t, today),
+        vouched_by_release,
     );
 
     reconcile_dates(&mut out, release_read, expiry_read, birth, today);
@@ -739,22 +747,23 @@ fn detector_rows(r: &mut CardReader, layout: &BackLayout) -> Result<Vec<Row>> {
 }
 
 /// Answers a date field from its read `(text, confidence, region)`: the date as printed,
-/// also when `check` finds fault with it (its issue goes with it), or null and a
-/// `role` format issue saying `missing` when nothing was read. Returns the date as read, for
+/// also when `check` finds fault with it (its issue goes with it, an unsure expiry in the
+/// past as `1050` unless `vouched` for: [`date_issue_at`]), or null and a `1050` issue
+/// saying `missing` when nothing but a fragment was read. Returns the date as read, for
 /// [`reconcile_dates`].
 fn push_date(
     r: &CardReader,
     out: &mut Extraction,
     field: &str,
     read: Option<(String, f32, CardBox)>,
-    role: DateRole,
     missing: &str,
     check: impl Fn(&str) -> std::result::Result<dates::PrintedDate, FieldIssue>,
+    vouched: impl Fn(&dates::PrintedDate) -> bool,
 ) -> Option<dates::DateRead> {
+    let read = read.filter(|(text, _, _)| !dates::is_fragment(text));
     let Some((text, confidence, region)) = read else {
         out.push(field, Value::Null);
-        out.issues
-            .push(FieldIssue::new(field, "", role.format_code()).with_detail(missing));
+        out.issues.push(FieldIssue::unread(field, missing));
         return None;
     };
     let checked = check(&text);
@@ -764,7 +773,12 @@ fn push_date(
     };
     let value = date.map_or(Value::Null, |d| json!(d.to_iso()));
     let passed = checked.is_ok();
-    out.issues.extend(checked.err());
+    let sureness = match date.as_ref().is_some_and(vouched) {
+        true => 1.0,
+        false => confidence,
+    };
+    out.issues
+        .extend(checked.err().map(|i| date_issue_at(i, sureness)));
     r.push(out, field, value, confidence, Some(&region));
     date.map(|date| dates::DateRead {
         date,
@@ -802,7 +816,8 @@ fn reconcile_dates(
         _ => dates::check_expiry_date(field, &iso, today),
     };
     out.issues.retain(|i| i.field != field);
-    out.issues.extend(checked.err());
+    out.issues
+        .extend(checked.err().map(|i| date_issue_at(i, confidence)));
     match out.fields.iter_mut().find(|f| f.name == field) {
         Some(f) => {
             f.value = json!(iso);

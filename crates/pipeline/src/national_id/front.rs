@@ -276,10 +276,10 @@ fn read_card_with(
         }
         None => {
             out.push("idNumber", Value::Null);
-            out.issues.push(
-                FieldIssue::new(id_number::FIELD, "", Code::InvalidIdNumber)
-                    .with_detail("no ID number found on the card"),
-            );
+            out.issues.push(FieldIssue::unread(
+                id_number::FIELD,
+                "no ID number could be read on the card",
+            ));
         }
     }
 
@@ -767,6 +767,9 @@ pub fn serial_is_valid(s: &str) -> bool {
         && s[2..].bytes().all(|b| b.is_ascii_digit())
 }
 
+/// The fewest characters a serial read must have to be answered (and judged) as one.
+const SERIAL_FRAGMENT_CHARS: usize = 5;
+
 /// How hard the serial is looked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SerialLooks {
@@ -833,7 +836,9 @@ fn read_serial(
         }
     }
     match best {
-        Some((text, conf, b)) => {
+        // Fewer than half the serial's nine characters is a fragment the reader caught
+        // (`I`, `AN` where the 6 px serial is blurred away), not a serial read wrong.
+        Some((text, conf, b)) if text.chars().count() >= SERIAL_FRAGMENT_CHARS => {
             if !serial_is_valid(&text) {
                 out.issues.push(
                     FieldIssue::new("idKey", &text, Code::InvalidIdKey)
@@ -842,8 +847,12 @@ fn read_serial(
             }
             r.push(out, "idKey", json!(text), conf, Some(&b));
         }
-        None => {
+        _ => {
             out.push("idKey", Value::Null);
+            out.issues.push(FieldIssue::unread(
+                "idKey",
+                "the factory serial could not be read",
+            ));
         }
     }
     Ok(())

@@ -118,6 +118,15 @@ async fn run(
             })
             .await
             .map_err(|e| e.with_data(data.clone()))?;
+            if matches!(
+                kind,
+                hawiya_pipeline::DocumentKind::IdFront | hawiya_pipeline::DocumentKind::IdBack
+            ) {
+                // 3101: the other side of this transaction's card reads another number.
+                id_number_check(state, auth, &tx, kind, &mut extraction)
+                    .await
+                    .map_err(|e| e.with_data(data.clone()))?;
+            }
             if kind == hawiya_pipeline::DocumentKind::CarLicenseFront {
                 // 3102: the owner is not the holder of this transaction's ID card.
                 owner_name_check(state, auth, &tx, &mut extraction)
@@ -417,6 +426,39 @@ async fn owner_name_check(
     if let Some(issue) = id_name
         .and_then(|id_name| hawiya_documents::cross::check_owner_name(id_name, &owner, "name"))
     {
+        extraction.issues.push(issue);
+    }
+    Ok(())
+}
+
+/// Compares the `idNumber` of an ID card side with that of the other side recorded in
+/// the same transaction (api.md: 3101, on the back's number); nothing when the other
+/// side is not there or either number was not read whole.
+async fn id_number_check(
+    state: &AppState,
+    auth: &AuthContext,
+    tx: &str,
+    kind: hawiya_pipeline::DocumentKind,
+    extraction: &mut Extraction,
+) -> Result<(), ApiError> {
+    use hawiya_pipeline::DocumentKind::{IdBack, IdFront};
+    let Some(own) = extraction.get_str("idNumber").map(str::to_string) else {
+        return Ok(());
+    };
+    let other_side = if kind == IdFront { IdBack } else { IdFront };
+    let other = state
+        .store
+        .get_step(&auth.tenant.id, tx, other_side.step())
+        .await
+        .map_err(store_error)?;
+    let Some(other) = other.as_ref().and_then(|s| s.fields["idNumber"].as_str()) else {
+        return Ok(());
+    };
+    let (front, back) = match kind {
+        IdFront => (own.as_str(), other),
+        _ => (other, own.as_str()),
+    };
+    if let Some(issue) = hawiya_documents::id_number::check_front_back(front, back) {
         extraction.issues.push(issue);
     }
     Ok(())
