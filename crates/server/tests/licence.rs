@@ -79,15 +79,10 @@ async fn vehicle_licence_after_id_front_reports_the_owner_mismatch() {
     // Two people (the synth draws each document's holder anew): 3102 on `name`.
     let owner = env["data"]["name"].as_str().unwrap_or_default();
     if !owner.is_empty() && !id_name.is_empty() {
-        let codes: Vec<u64> = env["services"]["validations"]["validation_errors"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|v| v["field"] == "name")
-            .flat_map(|v| v["errors"].as_array().cloned().unwrap_or_default())
-            .filter_map(|e| e["code"].as_u64())
-            .collect();
-        assert!(codes.contains(&3102), "{id_name} / {owner}: {env}");
+        assert!(
+            codes_on(&env, "name").contains(&3102),
+            "{id_name} / {owner}: {env}"
+        );
     }
 }
 

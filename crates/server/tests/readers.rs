@@ -157,18 +157,6 @@ async fn id_front_then_face_match_in_one_transaction() {
     assert_eq!(env["data"]["isMatched"], true, "{env}");
 }
 
-/// The validation codes the envelope gives `field`.
-fn codes_on(env: &serde_json::Value, field: &str) -> Vec<u64> {
-    env["services"]["validations"]["validation_errors"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|v| v["field"] == field)
-        .flat_map(|v| v["errors"].as_array().cloned().unwrap_or_default())
-        .filter_map(|e| e["code"].as_u64())
-        .collect()
-}
-
 #[tokio::test]
 async fn the_back_of_another_card_in_one_transaction_is_a_3101() {
     if !models_present() {

@@ -331,6 +331,18 @@ pub fn jpeg(width: u32, height: u32) -> Vec<u8> {
     out.into_inner()
 }
 
+/// The validation codes an envelope gives `field`.
+pub fn codes_on(env: &serde_json::Value, field: &str) -> Vec<u64> {
+    env["services"]["validations"]["validation_errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|v| v["field"] == field)
+        .flat_map(|v| v["errors"].as_array().cloned().unwrap_or_default())
+        .filter_map(|e| e["code"].as_u64())
+        .collect()
+}
+
 pub fn b64(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(bytes)
