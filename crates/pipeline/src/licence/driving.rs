@@ -210,7 +210,11 @@ pub(crate) fn read_card_scored(
         let region = c.units[u].region;
         c.push(&mut out, field, json!(value), conf, Some(&region));
     }
-    match c.address_unit(LABELS, "Address") {
+    match c.address_unit(
+        LABELS,
+        "Address",
+        (&["Job", "LicenseType"], &["IssuenceDate", "ExpiryDate"]),
+    ) {
         Some(u) => {
             let (text, conf, region) = c.address_value(u)?;
             c.push(&mut out, "Address", json!(text), conf, Some(&region));

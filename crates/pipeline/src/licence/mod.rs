@@ -559,31 +559,77 @@ impl<'a> LicenceCard<'a> {
 
     /// The unit of the address: its label's, else (the label misread past matching,
     /// `السوان` for `العنوان`) the unlabelled group that reads like an address: at the
-    /// right edge where the labels stand, three words or more, ending with a
-    /// governorate, no traffic unit line. The group is then taken as labelled (its first
-    /// word the label's).
-    pub fn address_unit(&mut self, labels: &[Label], field: &str) -> Option<usize> {
+    /// right edge where the Arabic lines stand, three words or more, no traffic unit
+    /// line, ending with a governorate, or else the one such group between the rows
+    /// labelled `above` and `below`. The group is then taken as labelled (its first word
+    /// the label's).
+    pub fn address_unit(
+        &mut self,
+        labels: &[Label],
+        field: &str,
+        (above, below): (&[&str], &[&str]),
+    ) -> Option<usize> {
         if let Some(u) = self.labelled(labels, field) {
             return Some(u);
         }
         let index = labels.iter().position(|l| l.field == field)?;
-        let right = self.labels_bounds().map_or(f32::MIN, |b| b.x1);
+        // The right edge the Arabic lines stand at: the labels', or where most labels
+        // were misread (a blurred card keeps only a label of the left column), the
+        // Arabic lines' own.
+        let arabic_edge = self
+            .units
+            .iter()
+            .filter(|u| !u.is_latin() && u.text.split_whitespace().count() >= 2)
+            .map(|u| u.region.x1)
+            .fold(f32::MIN, f32::max);
+        let right = self
+            .labels_bounds()
+            .map_or(f32::MIN, |b| b.x1)
+            .max(arabic_edge);
         let tolerance = ADDRESS_RIGHT_EDGE * self.r.card.width();
-        let found = self
+        let candidate = |u: &Unit| {
+            u.label.is_none()
+                && !u.is_latin()
+                && (u.region.x1 - right).abs() <= tolerance
+                && u.text.split_whitespace().count() >= 3
+                && !["وحدة", "إدارة", "مرور"]
+                    .iter()
+                    .any(|w| starts_with_word(&u.text, w))
+        };
+        let by_content = self
             .units
             .iter()
             .enumerate()
-            .filter(|(_, u)| {
-                u.label.is_none()
-                    && (u.region.x1 - right).abs() <= tolerance
-                    && u.text.split_whitespace().count() >= 3
-                    && !["وحدة", "إدارة", "مرور"]
-                        .iter()
-                        .any(|w| starts_with_word(&u.text, w))
-                    && ends_with_governorate(&u.text)
-            })
+            .filter(|(_, u)| candidate(u) && ends_with_governorate(&u.text))
             .max_by_key(|(_, u)| u.text.split_whitespace().count())
-            .map(|(i, _)| i)?;
+            .map(|(i, _)| i);
+        // Else by place: the one such group between the rows labelled `above` and
+        // `below` (the end of the line lost to glare, `- أسيوط` unread).
+        let by_place = || {
+            let rows = |fields: &[&str]| -> Vec<f32> {
+                fields
+                    .iter()
+                    .filter_map(|f| self.labelled(labels, f))
+                    .map(|u| self.units[u].region.cy())
+                    .collect()
+            };
+            let (top, bottom) = (rows(above), rows(below));
+            if top.is_empty() || bottom.is_empty() {
+                return None;
+            }
+            let top = top.into_iter().fold(f32::MIN, f32::max);
+            let bottom = bottom.into_iter().fold(f32::MAX, f32::min);
+            let mut between = self
+                .units
+                .iter()
+                .enumerate()
+                .filter(|(_, u)| candidate(u) && u.region.cy() > top && u.region.cy() < bottom);
+            match (between.next(), between.next()) {
+                (Some((i, _)), None) => Some(i),
+                _ => None,
+            }
+        };
+        let found = by_content.or_else(by_place)?;
         self.units[found].label = Some(LabelHit {
             index,
             start: 0,
@@ -1526,8 +1572,10 @@ pub(crate) fn snap_governorate(address: &str) -> String {
 pub(crate) fn ends_with_governorate(text: &str) -> bool {
     use hawiya_documents::governorates;
     let last = text.rsplit('-').next().unwrap_or(text).trim();
+    // Two edits in a name of eight letters or more (`البر الأجر`, the `ح`s lost).
+    let edits = if last.chars().count() >= 8 { 2 } else { 1 };
     governorates::find_in_address(text).is_some()
-        || governorates::closest_arabic_name(last, 1).is_some()
+        || governorates::closest_arabic_name(last, edits).is_some()
 }
 
 /// Starts with `word` (one edit allowed), e.g. `وحدة` of the traffic unit line.
