@@ -32,7 +32,9 @@ const MONTH_NAMED_PLACES: &[&str] = &[
 ///   mark of one or two letters before it is dropped (`او شارع`);
 /// - tokens mixing digits and letters at the end are ink past the address (`0ش`);
 /// - a lone `1` between words is the dash (`فيصل 1 المجاورة`), unless a month follows
-///   (`6 أكتوبر`); other words are snapped to the address vocabulary.
+///   (`6 أكتوبر`); other words are snapped to the address vocabulary;
+/// - the street's name a letter or two off a common one is written as listed
+///   ([`crate::streets`]).
 pub fn words_after_number(read: &str) -> String {
     let mut words: Vec<&str> = read
         .split(' ')
@@ -106,6 +108,16 @@ pub fn words_after_number(read: &str) -> String {
         };
         out.push(word);
     }
+    // The street's name, after its way's type (or first, the type unread), put right
+    // where a letter or two off a common one.
+    // A mark of a letter or two first is the type misread (`ض`): not the name's.
+    let start = match out.iter().take(2).position(|w| STREET_TYPES.contains(w)) {
+        Some(i) => i + 1,
+        None => usize::from(out.first().is_some_and(|w| w.chars().count() <= 2)),
+    };
+    if let Some((span, name)) = crate::streets::snap_at(&out, start) {
+        out.splice(start..start + span, [name]);
+    }
     out.join(" ")
 }
 
@@ -176,8 +188,28 @@ mod tests {
             words_after_number("شارع النيل - المنطقة الثالثك بورفؤاد"),
             "شارع النيل - المنطقة الثالثة بورفؤاد"
         );
-        // An article before a word that makes no address word stays.
-        assert_eq!(words_after_number("شارع ال نيل"), "شارع ال نيل");
+        // An article before a word that makes no address word stays...
+        assert_eq!(words_after_number("شارع ال بطل"), "شارع ال بطل");
+        // ... unless the two make a common street's name.
+        assert_eq!(words_after_number("شارع ال نيل"), "شارع النيل");
+    }
+
+    #[test]
+    fn a_common_streets_name_misread_is_put_right() {
+        assert_eq!(
+            words_after_number("ش اجمهورية قليوب - القليوبية"),
+            "ش الجمهورية قليوب - القليوبية"
+        );
+        assert_eq!(
+            words_after_number("شارع جمال عبد الناصر المعادي - القاهرة"),
+            "شارع جمال عبدالناصر المعادي - القاهرة"
+        );
+        // The type unread: the name first.
+        assert_eq!(words_after_number("التحريب كوم أمبو"), "التحرير كوم أمبو");
+        // A mark before the name is left to the reader (`ض` for `ش`).
+        assert_eq!(words_after_number("ض الجيش - الأقصر"), "ض الجيش - الأقصر");
+        // A street the gazetteer does not hold stays as read.
+        assert_eq!(words_after_number("شارع البطل طنطا"), "شارع البطل طنطا");
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub mod governorates;
 pub mod id_number;
 pub mod mrz;
 pub mod screening;
+pub mod streets;
 pub mod translit;
 pub mod vin;
 pub mod vocab;
