@@ -182,7 +182,19 @@ pub(crate) fn read_card_scored(
     // Labelled words.
     for field in ["NationalityArabic", "LicenseType", "Job"] {
         let Some(u) = c.labelled(LABELS, field) else {
-            out.push(field, Value::Null).confidence = Some(0.0);
+            match (field, nat_en) {
+                // The licence prints its nationality twice (documents.md: `مصري` /
+                // `Egyptian`): the Arabic word lost (its label unread under glare) is the
+                // English one's, at a little less than its confidence.
+                ("NationalityArabic", Some((conf, region))) => c.push(
+                    &mut out,
+                    field,
+                    json!(EGYPTIAN_ARABIC),
+                    NATIONALITY_FROM_ENGLISH * conf,
+                    Some(&region),
+                ),
+                _ => out.push(field, Value::Null).confidence = Some(0.0),
+            }
             continue;
         };
         let (raw, conf) = match field {
@@ -200,6 +212,8 @@ pub(crate) fn read_card_scored(
                 },
             )
             .map(|t| t.arabic.to_string())
+            // Not a nationality word (`ي`, a fragment): the English one says which.
+            .or_else(|| nat_en.map(|_| EGYPTIAN_ARABIC.to_string()))
             .unwrap_or(raw),
             "LicenseType" => closest_term(&raw, DRIVING_LICENCE_TYPES, 3)
                 .map(|t| t.arabic.to_string())
@@ -328,6 +342,13 @@ fn without_stray_letters(text: &str) -> String {
 /// How far left of a name line (in line heights) another group of its row is taken as
 /// the rest of the name.
 const NAME_JOIN_GAP: f32 = 3.0;
+
+/// The Arabic nationality word the licence prints beside `Egyptian`.
+const EGYPTIAN_ARABIC: &str = "مصري";
+
+/// The share of the English nationality's confidence given to the Arabic word taken from
+/// it: a little less, the Arabic not having been read.
+const NATIONALITY_FROM_ENGLISH: f32 = 0.9;
 
 /// An English name: upper-case Latin letters and single spaces.
 fn english_name(s: &str) -> String {
