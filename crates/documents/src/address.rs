@@ -121,14 +121,17 @@ pub fn words_after_number(read: &str) -> String {
     out.join(" ")
 }
 
-/// `الحي` misread a letter short (`الي`, `الى`: too short to snap alone, and a word
-/// itself) where a masculine ordinal follows (`الي السابع`).
+/// `الحي` misread where a masculine ordinal follows (`الي السابع`, `المبي الثالث`):
+/// of the area words only `الحي` takes one, so within two edits (a letter short, `الي`,
+/// is too short to snap alone, and a word itself).
 fn district_before(word: &str, next: &str) -> Option<&'static str> {
     const DISTRICT: &str = "الحي";
     let ordinal = ordinal_after(DISTRICT, next).is_some();
     // The final `ى` and `ي` are one letter in print (`الى` for `الي`).
     let folded = word.replace('ى', "ي");
-    (ordinal && word != DISTRICT && crate::fuzzy::levenshtein(&folded, DISTRICT) <= 1)
+    // Two edits only where the article's `ا` stands (`المبي`; `لحي` is one).
+    let edits = crate::fuzzy::levenshtein(&folded, DISTRICT);
+    (ordinal && word != DISTRICT && (edits <= 1 || edits == 2 && word.starts_with('ا')))
         .then_some(DISTRICT)
 }
 
@@ -181,6 +184,14 @@ mod tests {
         assert_eq!(
             words_after_number("شارع الوحدة - الى السابع قليوب"),
             "شارع الوحدة - الحي السابع قليوب"
+        );
+        assert_eq!(
+            words_after_number("شارع الهرم - المبي الثالث كوم أمبو"),
+            "شارع الهرم - الحي الثالث كوم أمبو"
+        );
+        assert_eq!(
+            words_after_number("شارع الجامع - لحي الثالث منفلوط"),
+            "شارع الجامع - الحي الثالث منفلوط"
         );
         // Without an ordinal after it, `الى` stays as read.
         assert_eq!(words_after_number("شارع الى النيل"), "شارع الى النيل");
