@@ -119,7 +119,6 @@ pub fn parse_printed_date(s: &str) -> Result<PrintedDate, DateFormatError> {
     }
 }
 
-/// The runs of digits of `s` in ASCII; every non-digit separates.
 /// A read with fewer digits than a year's four: a fragment the reader caught (`0` where
 /// the date is blurred or greyed away), not a date printed or read wrong. Answered as
 /// unread rather than judged for its format.
@@ -127,6 +126,7 @@ pub fn is_fragment(read: &str) -> bool {
     read.chars().filter(|&c| digit_value(c).is_some()).count() < 4
 }
 
+/// The runs of digits of `s` in ASCII; every non-digit separates.
 fn digit_groups(s: &str) -> Vec<String> {
     let mut groups = Vec::new();
     let mut current = String::new();

@@ -7,6 +7,8 @@
 //! every street the synthetic documents print (`crates/synth`), so measured on them it
 //! corrects more than it can on real addresses, where some streets are not in it.
 
+use std::sync::OnceLock;
+
 use crate::arabic::normalize_for_matching;
 use crate::fuzzy::levenshtein;
 
@@ -121,6 +123,11 @@ pub const COMMON_STREETS: &[&str] = &[
     "السكة الحديد",
 ];
 
+/// The form names and reads are compared in: normalised, without spaces.
+fn key_of(s: &str) -> String {
+    normalize_for_matching(s).replace(' ', "")
+}
+
 /// The most words a name of [`COMMON_STREETS`] has.
 const MOST_WORDS: usize = 3;
 
@@ -128,12 +135,13 @@ const MOST_WORDS: usize = 3;
 /// number of words it spans (one to [`MOST_WORDS`], no dash among them) and the name as
 /// listed. Compared without spaces (`عبد الناصر` is `عبدالناصر`) after
 /// [`normalize_for_matching`], within one edit where the name and the words read both
-/// have four to seven letters and two where both have more; shorter ones only exactly. The closest name wins;
-/// two at the same distance refuse. `None` where the words are a name as printed.
+/// have four to seven letters and two where both have more; shorter ones only exactly.
+/// The closest name wins; two at the same distance refuse. `None` where the words are a
+/// name as printed.
 pub fn snap_at(words: &[&str], start: usize) -> Option<(usize, &'static str)> {
-    let key_of = |s: &str| normalize_for_matching(s).replace(' ', "");
-    let names: Vec<(&'static str, String)> =
-        COMMON_STREETS.iter().map(|n| (*n, key_of(n))).collect();
+    // Every address line is matched against every name: their keys are made once.
+    static NAMES: OnceLock<Vec<(&'static str, String)>> = OnceLock::new();
+    let names = NAMES.get_or_init(|| COMMON_STREETS.iter().map(|n| (*n, key_of(n))).collect());
     let mut best: Option<(usize, usize, &'static str)> = None;
     let mut tied = false;
     for span in 1..=MOST_WORDS {
@@ -144,7 +152,7 @@ pub fn snap_at(words: &[&str], start: usize) -> Option<(usize, &'static str)> {
             break;
         }
         let key = key_of(&window.join(" "));
-        for (name, name_key) in &names {
+        for (name, name_key) in names {
             // The shorter of the two: a three-letter read (`عدل`, a word) is no
             // four-letter name (`عدلي`) misread.
             let letters = name_key.chars().count().min(key.chars().count());

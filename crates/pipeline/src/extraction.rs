@@ -128,7 +128,6 @@ fn is_unread(v: &serde_json::Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hawiya_documents::Code;
 
     #[test]
     fn only_a_sure_read_calls_a_document_expired() {

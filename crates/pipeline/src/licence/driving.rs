@@ -227,7 +227,8 @@ pub(crate) fn read_card_scored(
     match c.address_unit(
         LABELS,
         "Address",
-        (&["Job", "LicenseType"], &["IssuenceDate", "ExpiryDate"]),
+        &["Job", "LicenseType"],
+        &["IssuenceDate", "ExpiryDate"],
     ) {
         Some(u) => {
             let (text, conf, region) = c.address_value(u)?;

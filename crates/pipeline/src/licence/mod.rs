@@ -567,7 +567,8 @@ impl<'a> LicenceCard<'a> {
         &mut self,
         labels: &[Label],
         field: &str,
-        (above, below): (&[&str], &[&str]),
+        above: &[&str],
+        below: &[&str],
     ) -> Option<usize> {
         if let Some(u) = self.labelled(labels, field) {
             return Some(u);
@@ -606,14 +607,10 @@ impl<'a> LicenceCard<'a> {
         // Else by place: the one such group between the rows labelled `above` and
         // `below` (the end of the line lost to glare, `- أسيوط` unread).
         let by_place = || {
-            let rows = |fields: &[&str]| -> Vec<f32> {
-                fields
-                    .iter()
-                    .filter_map(|f| self.labelled(labels, f))
-                    .map(|u| self.units[u].region.cy())
-                    .collect()
-            };
-            let (top, bottom) = (rows(above), rows(below));
+            let (top, bottom) = (
+                self.labelled_rows(labels, above),
+                self.labelled_rows(labels, below),
+            );
             if top.is_empty() || bottom.is_empty() {
                 return None;
             }
@@ -638,6 +635,15 @@ impl<'a> LicenceCard<'a> {
             leading: true,
         });
         Some(found)
+    }
+
+    /// The centres (y) of the groups labelled with `fields`, those found.
+    fn labelled_rows(&self, labels: &[Label], fields: &[&str]) -> Vec<f32> {
+        fields
+            .iter()
+            .filter_map(|f| self.labelled(labels, f))
+            .map(|u| self.units[u].region.cy())
+            .collect()
     }
 
     /// The box around every labelled group (`None` when no label was found): its right
@@ -668,15 +674,14 @@ impl<'a> LicenceCard<'a> {
         let index = labels.iter().position(|l| l.field == field)?;
         let right = self.labels_bounds().map_or(f32::MIN, |b| b.x1);
         let tolerance = ADDRESS_RIGHT_EDGE * self.r.card.width();
-        let centre_of = |fields: &[&str]| -> Vec<f32> {
-            fields
-                .iter()
-                .filter_map(|f| self.labelled(labels, f))
-                .map(|u| self.units[u].region.cy())
-                .collect()
-        };
-        let top = centre_of(above).into_iter().fold(f32::MIN, f32::max);
-        let bottom = centre_of(below).into_iter().fold(f32::MAX, f32::min);
+        let top = self
+            .labelled_rows(labels, above)
+            .into_iter()
+            .fold(f32::MIN, f32::max);
+        let bottom = self
+            .labelled_rows(labels, below)
+            .into_iter()
+            .fold(f32::MAX, f32::min);
         let own = &labels[index..=index];
         let (found, hit) = self
             .units

@@ -165,11 +165,7 @@ pub(crate) fn read_card_scored(
         let region = c.units[u].region;
         c.push(&mut out, field, json!(value), conf, Some(&region));
     }
-    match c.address_unit(
-        LABELS,
-        "address",
-        (&["nationality"], &["issuance", "expiry"]),
-    ) {
+    match c.address_unit(LABELS, "address", &["nationality"], &["issuance", "expiry"]) {
         Some(u) => {
             let (text, conf, region) = c.address_value(u)?;
             c.push(&mut out, "address", json!(text), conf, Some(&region));

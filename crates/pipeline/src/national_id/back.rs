@@ -773,9 +773,10 @@ fn push_date(
     };
     let value = date.map_or(Value::Null, |d| json!(d.to_iso()));
     let passed = checked.is_ok();
-    let sureness = match date.as_ref().is_some_and(vouched) {
-        true => 1.0,
-        false => confidence,
+    let sureness = if date.as_ref().is_some_and(vouched) {
+        1.0
+    } else {
+        confidence
     };
     out.issues
         .extend(checked.err().map(|i| date_issue_at(i, sureness)));
