@@ -342,6 +342,33 @@ pub(crate) fn match_label(text: &str, labels: &[Label], tolerance: f32) -> Optio
     best
 }
 
+/// The label in a group's read, as [`match_label`] finds it; else in the read with a
+/// space after every Arabic word that runs into marks or digits (`الشاسية»«79...`: a
+/// label read up to the value's ink), which then becomes the group's text.
+fn label_in(text: String, labels: &[Label], tolerance: f32) -> (String, Option<LabelHit>) {
+    if let Some(hit) = match_label(&text, labels, tolerance) {
+        return (text, Some(hit));
+    }
+    let mut spaced = String::with_capacity(text.len() + 8);
+    let mut previous_letter = false;
+    for c in text.chars() {
+        if previous_letter && !c.is_whitespace() && !is_arabic_letter(c) && !is_arabic_mark(c) {
+            spaced.push(' ');
+        }
+        previous_letter = is_arabic_letter(c);
+        spaced.push(c);
+    }
+    match match_label(&spaced, labels, tolerance) {
+        Some(hit) => (spaced, Some(hit)),
+        None => (text, None),
+    }
+}
+
+/// Tatweel and the Arabic diacritics: part of the word they stand in.
+fn is_arabic_mark(c: char) -> bool {
+    matches!(c, '\u{0640}'..='\u{065F}' | '\u{0670}')
+}
+
 /// Arabic letters, ASCII digits and single spaces.
 pub(crate) fn arabic_words(s: &str) -> String {
     hawiya_documents::digits::to_ascii_digits(s)
@@ -370,6 +397,28 @@ pub(crate) struct LatinGroups {
 
 /// A sure Arabic read: at least three Arabic letters, no Latin letter, and Tesseract
 /// confident (Latin print read by `ara` comes back as a few letters at low confidence).
+/// A Latin number as read (a VIN, an engine number: uppercase letters and digits), its
+/// spaces and whatever is not one of its characters at either end left out: a crop
+/// reaching into the next ink reads it as `l`, `|` or `)`.
+pub(crate) fn latin_number(read: &str) -> String {
+    let printed = |c: char| c.is_ascii_uppercase() || c.is_ascii_digit();
+    let t: String = read.chars().filter(|c| !c.is_whitespace()).collect();
+    t.trim_matches(|c: char| !printed(c)).to_string()
+}
+
+/// The scale the card is shown to the text detector at when looking for lost rows: a
+/// row's print stays over 20 pixels tall, at a third of the cost of the detector's own
+/// resolution.
+const DETECTOR_SCALE: f32 = 0.6;
+
+/// The share of a text detector line that groups of the ink search may already cover
+/// for it still to be read as a row they lost.
+const DETECTOR_LINE_COVERED: f32 = 0.3;
+
+/// How much less sure than the surest passing read of a Latin value a longer read may
+/// be and still win (see [`LicenceCard::latin_value`]).
+const LATIN_SURE_MARGIN: f32 = 0.03;
+
 fn sure_arabic(text: &str, confidence: f32) -> bool {
     let letters = text.chars().filter(|c| is_arabic_letter(*c)).count();
     letters >= 3 && !text.chars().any(|c| c.is_ascii_alphabetic()) && confidence >= 0.7
@@ -447,10 +496,10 @@ impl<'a> LicenceCard<'a> {
         let mut units = Vec::with_capacity(boxes.len());
         for region in boxes {
             let read = r.arabic(&region)?;
-            let label = match_label(&read.text, labels, params.label_tolerance);
+            let (text, label) = label_in(read.text, labels, params.label_tolerance);
             units.push(Unit {
                 region,
-                text: read.text,
+                text,
                 confidence: read.confidence,
                 latin: String::new(),
                 latin_confidence: 0.0,
@@ -489,12 +538,69 @@ impl<'a> LicenceCard<'a> {
                 }
             }
         }
+        // The groups left of a Latin field's label on its line are its value whatever
+        // Tesseract made of them (a `W` reads as `الا`, surely enough).
+        let latin_labels: Vec<CardBox> = units
+            .iter()
+            .filter(|u| {
+                u.label
+                    .is_some_and(|l| latin.labelled.contains(&labels[l.index].field))
+            })
+            .map(|u| u.region)
+            .collect();
+        let beside_latin_label = |u: &Unit| {
+            latin_labels
+                .iter()
+                .any(|l| u.same_line(l) && u.region.x1 <= l.x0 + 2.0)
+        };
+        // Rows the ink search lost (glare, faint print) where labels are missing: the
+        // text detector's lines that no group covers, kept where they hold a missing
+        // label (groups of their ink found apart, a value alone, join them).
+        let missing = |units: &[Unit]| (0..labels.len()).any(|i| !found(units, i));
+        if missing(&units) && boxes_found >= 4 {
+            let lines: Vec<CardBox> = r
+                .boxes_in((0.0, 0.0, 1.0, 1.0), DETECTOR_SCALE)?
+                .into_iter()
+                .filter(|b| outside(b))
+                .collect();
+            for line in lines {
+                let area = line.width() * line.height();
+                let covered: f32 = units.iter().map(|u| u.region.overlap_area(&line)).sum();
+                if covered > DETECTOR_LINE_COVERED * area {
+                    continue;
+                }
+                let read = r.arabic(&line)?;
+                let (text, label) = label_in(read.text, labels, params.label_tolerance);
+                let Some(label) = label.filter(|l| !found(&units, l.index)) else {
+                    continue;
+                };
+                units.retain(|u| {
+                    u.label.is_some()
+                        || u.region.overlap_area(&line) < 0.5 * u.region.width() * u.region.height()
+                });
+                units.push(Unit {
+                    region: line,
+                    text,
+                    confidence: read.confidence,
+                    latin: String::new(),
+                    latin_confidence: 0.0,
+                    label: Some(label),
+                });
+                if !missing(&units) {
+                    break;
+                }
+            }
+            units.sort_by(|a, b| a.region.cy().total_cmp(&b.region.cy()));
+        }
         let wanted: Vec<usize> = (0..units.len())
             .filter(|&i| {
                 let u = &units[i];
                 match u.label {
                     Some(l) => latin.labelled.contains(&labels[l.index].field),
-                    None => latin.unlabelled && !sure_arabic(&u.text, u.confidence),
+                    None => {
+                        latin.unlabelled
+                            && (!sure_arabic(&u.text, u.confidence) || beside_latin_label(u))
+                    }
                 }
             })
             .collect();
@@ -1302,7 +1408,8 @@ impl<'a> LicenceCard<'a> {
             .map(|(d, region)| (d.text, d.confidence, region)))
     }
 
-    /// Latin text near the label of `unit`: a Latin group on the same line to its left,
+    /// A Latin number (uppercase letters and digits, [`latin_number`]) near the label of
+    /// `unit`: a Latin group on the same line to its left,
     /// else the ink left of the label inside the unit; the first read `accept` takes,
     /// else the surest.
     pub fn latin_value(
@@ -1321,26 +1428,28 @@ impl<'a> LicenceCard<'a> {
         let inside = self.value_candidates(unit, 2.0);
         regions.extend(inside.iter().take(inside.len().saturating_sub(1)));
         let reads = latin_reads(&mut self.r, &regions)?;
-        // Of the reads that pass, the longest (a shorter one is a cut prefix), then the
-        // surest; else the surest read.
-        let mut passed: Option<(String, f32, CardBox)> = None;
+        // Of the reads that pass, the longest (a shorter one is a cut prefix) of those
+        // nearly as sure as the surest (a crop reaching into the label reads its first
+        // letters as a trailing `9` or `J`, less surely), then the surest; else the
+        // surest read.
+        let mut passed: Vec<(String, f32, CardBox)> = Vec::new();
         let mut best: Option<(String, f32, CardBox)> = None;
         for ((text, conf), region) in reads.into_iter().zip(regions) {
-            let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+            let text = latin_number(&text);
             if accept(&text) {
-                let better = passed.as_ref().is_none_or(|p| {
-                    text.len() > p.0.len() || (text.len() == p.0.len() && conf > p.1)
-                });
-                if better {
-                    passed = Some((text, conf, region));
-                }
+                passed.push((text, conf, region));
                 continue;
             }
             if !text.is_empty() && best.as_ref().is_none_or(|b| conf > b.1) {
                 best = Some((text, conf, region));
             }
         }
-        Ok(passed.or(best))
+        let surest = passed.iter().map(|p| p.1).fold(f32::MIN, f32::max);
+        let chosen = passed
+            .into_iter()
+            .filter(|p| p.1 >= surest - LATIN_SURE_MARGIN)
+            .max_by(|a, b| a.0.len().cmp(&b.0.len()).then(a.1.total_cmp(&b.1)));
+        Ok(chosen.or(best))
     }
 
     /// An address, left of its label: a house number then words, read as the national

@@ -9,11 +9,15 @@
 
 use chrono::Datelike;
 use hawiya_documents::dates;
-use hawiya_documents::vocab::{closest_term, Term, CAR_MAKES, CAR_MODELS, COLOURS, FUELS};
+use hawiya_documents::vocab::{
+    closest_term, closest_term_unspaced, Term, CAR_MAKES, CAR_MODELS, COLOURS, FUELS,
+};
 use hawiya_documents::{vin, Code, FieldIssue};
 use serde_json::{json, Value};
 
-use super::{arabic_words, full_date, Label, LatinGroups, LicenceCard, LicenceReadParams};
+use super::{
+    arabic_words, full_date, latin_number, Label, LatinGroups, LicenceCard, LicenceReadParams,
+};
 use crate::error::Result;
 use crate::extraction::Extraction;
 use crate::national_id::rectify::RectifiedCard;
@@ -72,9 +76,20 @@ fn engine_number_ok(t: &str) -> bool {
         && t.bytes().filter(|b| b.is_ascii_digit()).count() >= 4
 }
 
-/// Words snapped to `list` (up to `edits` edits), else kept as read.
+/// A chassis number as read, less an 18th character at its right end that no VIN
+/// holds (`I`, `O`, `Q`): the first letter of the label beside it.
+fn vin_read(t: &str) -> &str {
+    match t.strip_suffix(['I', 'O', 'Q']) {
+        Some(head) if t.len() == vin::LENGTH + 1 => head,
+        _ => t,
+    }
+}
+
+/// Words snapped to `list` (up to `edits` edits, as read or with the spaces Tesseract
+/// put inside words left out), else kept as read.
 fn snapped(raw: &str, list: &[Term], edits: usize) -> String {
     closest_term(raw, list, edits)
+        .or_else(|| closest_term_unspaced(raw, list, edits))
         .map(|t| t.arabic.to_string())
         .unwrap_or_else(|| raw.to_string())
 }
@@ -169,15 +184,12 @@ pub(crate) fn read_card_scored(
     }
 
     // Latin numbers: by their label, else by their form among the Latin groups.
-    let vin_ok = |t: &str| vin::parse(t).is_ok();
+    let vin_ok = |t: &str| vin::parse(vin_read(t)).is_ok();
     let by_form = |c: &LicenceCard, ok: &dyn Fn(&str) -> bool| {
         c.units
             .iter()
             .filter(|u| u.is_latin())
-            .map(|u| {
-                let t: String = u.latin.chars().filter(|c| !c.is_whitespace()).collect();
-                (t, u.latin_confidence, u.region)
-            })
+            .map(|u| (latin_number(&u.latin), u.latin_confidence, u.region))
             .find(|(t, _, _)| ok(t))
     };
     let motor_ok = |t: &str| engine_number_ok(t) && !vin_ok(t);
@@ -201,7 +213,7 @@ pub(crate) fn read_card_scored(
         match read {
             Some((text, conf, region)) => {
                 let value = if field == "chasis" {
-                    vin::parse(&text).map(|v| v.value).ok()
+                    vin::parse(vin_read(&text)).map(|v| v.value).ok()
                 } else {
                     Some(text.clone()).filter(|t| engine_number_ok(t))
                 };
@@ -228,6 +240,15 @@ pub(crate) fn read_card_scored(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_label_letter_after_a_vin_is_left_out() {
+        assert_eq!(vin_read("WDD0WY9TVP10CTYRYI"), "WDD0WY9TVP10CTYRY");
+        assert_eq!(vin_read("WDD0WY9TVP10CTYRY"), "WDD0WY9TVP10CTYRY");
+        // Only an 18th character, and only one a VIN cannot hold.
+        assert_eq!(vin_read("WDD0WY9TVP10CTYRY7"), "WDD0WY9TVP10CTYRY7");
+        assert_eq!(vin_read("WDD0WY9TVP10CTYI"), "WDD0WY9TVP10CTYI");
+    }
 
     #[test]
     fn engine_numbers_need_digits() {

@@ -59,6 +59,13 @@ impl CardBox {
     pub fn cy(&self) -> f32 {
         (self.y0 + self.y1) / 2.0
     }
+    /// The area this box shares with `o` (0 when apart).
+    pub fn overlap_area(&self, o: &CardBox) -> f32 {
+        let w = self.x1.min(o.x1) - self.x0.max(o.x0);
+        let h = self.y1.min(o.y1) - self.y0.max(o.y0);
+        w.max(0.0) * h.max(0.0)
+    }
+
     pub fn union(&self, o: &CardBox) -> CardBox {
         CardBox {
             x0: self.x0.min(o.x0),
