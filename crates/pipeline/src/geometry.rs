@@ -257,6 +257,50 @@ fn round_to_u8(v: f32) -> u8 {
     rounded.clamp(0, 255) as u8
 }
 
+/// [`perspective_crop`] of an upright rectangle (every crop of a rectified card): the
+/// mapping is a scale per axis, so each column's and row's source position and weights
+/// are found once instead of per pixel. `None` when `q` is not upright.
+fn upright_crop(image: &RgbImage, q: &Quad, width: u32, height: u32) -> Option<RgbImage> {
+    let [tl, tr, br, bl] = *q;
+    let same = |a: f32, b: f32| (a - b).abs() < 1e-4;
+    let upright = same(tl[1], tr[1]) && same(bl[1], br[1]) && same(tl[0], bl[0]);
+    // A degenerate (or mirrored) quad is the projection's to refuse.
+    if !(upright && same(tr[0], br[0]) && tr[0] > tl[0] && bl[1] > tl[1]) {
+        return None;
+    }
+    let (iw, ih) = (image.width() as usize, image.height() as usize);
+    // Source position of output index i along one axis: start + i * step, clamped as
+    // `sample_bilinear` clamps, as (lower index, upper index, weight of the upper).
+    let axis = |start: f32, end: f32, n: u32, size: usize| -> Vec<(usize, usize, f32)> {
+        let step = (end - start) / n as f32;
+        (0..n)
+            .map(|i| {
+                let v = (start + i as f32 * step).clamp(0.0, (size - 1) as f32);
+                let lo = v.floor() as usize;
+                (lo, (lo + 1).min(size - 1), v - lo as f32)
+            })
+            .collect()
+    };
+    let columns = axis(tl[0], tr[0], width, iw);
+    let rows = axis(tl[1], bl[1], height, ih);
+    let raw = image.as_raw();
+    let mut out = vec![0u8; width as usize * height as usize * 3];
+    for (row_out, &(y0, y1, fy)) in out.chunks_exact_mut(width as usize * 3).zip(&rows) {
+        let (top, bottom) = (
+            &raw[y0 * iw * 3..(y0 + 1) * iw * 3],
+            &raw[y1 * iw * 3..(y1 + 1) * iw * 3],
+        );
+        for (px, &(x0, x1, fx)) in row_out.chunks_exact_mut(3).zip(&columns) {
+            for k in 0..3 {
+                let t = top[x0 * 3 + k] as f32 * (1.0 - fx) + top[x1 * 3 + k] as f32 * fx;
+                let b = bottom[x0 * 3 + k] as f32 * (1.0 - fx) + bottom[x1 * 3 + k] as f32 * fx;
+                px[k] = round_to_u8(t * (1.0 - fy) + b * fy);
+            }
+        }
+    }
+    RgbImage::from_raw(width, height, out)
+}
+
 /// Warps the quad `q` (tl, tr, br, bl) of `image` onto an upright `width` x `height`
 /// image. Returns `None` for a degenerate quad or an empty output.
 pub fn perspective_crop(image: &RgbImage, q: &Quad, width: u32, height: u32) -> Option<RgbImage> {
@@ -264,6 +308,9 @@ pub fn perspective_crop(image: &RgbImage, q: &Quad, width: u32, height: u32) -> 
         return None;
     }
     let (w, h) = (width as f32, height as f32);
+    if let Some(crop) = upright_crop(image, q, width, height) {
+        return Some(crop);
+    }
     // The mapping from output pixels to source pixels, so each output pixel is sampled
     // once. Corners map to corners, as in OpenCV's getPerspectiveTransform.
     let dst = [(0.0, 0.0), (w, 0.0), (w, h), (0.0, h)];
@@ -281,6 +328,34 @@ mod tests {
 
     fn approx(a: f32, b: f32) -> bool {
         (a - b).abs() < 1e-3
+    }
+
+    #[test]
+    fn an_upright_crop_samples_as_the_projection_does() {
+        let image = RgbImage::from_fn(57, 31, |x, y| {
+            Rgb([(x * 7 + y * 3) as u8, (x * y) as u8, (255 - x * 4) as u8])
+        });
+        let q: Quad = [[3.5, 2.25], [50.0, 2.25], [50.0, 29.0], [3.5, 29.0]];
+        for (w, h) in [(40, 20), (93, 61), (12, 7)] {
+            let fast = upright_crop(&image, &q, w, h).expect("upright");
+            let dst = [
+                (0.0, 0.0),
+                (w as f32, 0.0),
+                (w as f32, h as f32),
+                (0.0, h as f32),
+            ];
+            let to_source =
+                Projection::from_control_points(dst, q.map(|p| (p[0], p[1]))).expect("projection");
+            for (x, y, p) in fast.enumerate_pixels() {
+                let (sx, sy) = to_source * (x as f32, y as f32);
+                let slow = sample_bilinear(&image, sx, sy);
+                for k in 0..3 {
+                    assert!((p[k] as i32 - slow[k] as i32).abs() <= 1, "({x}, {y})");
+                }
+            }
+        }
+        let tilted: Quad = [[3.0, 2.0], [50.0, 4.0], [50.0, 29.0], [3.0, 29.0]];
+        assert!(upright_crop(&image, &tilted, 10, 10).is_none());
     }
 
     #[test]
