@@ -79,7 +79,9 @@ pub(crate) fn read_card_scored(
     let labels = c.labels_found();
 
     // The national ID, with the ID card's rules.
-    let number_unit = c.labelled(LABELS, "NationalID");
+    let number_unit = c
+        .labelled(LABELS, "NationalID")
+        .or_else(|| number_row(&mut c));
     let number = match number_unit {
         Some(u) => c.id_number_value(u)?,
         None => None,
@@ -157,6 +159,9 @@ pub(crate) fn read_card_scored(
                 && !starts_with_word(&u.text, "وحدة")
                 && !starts_with_word(&u.text, "إدارة")
                 && !label_misread(&u.text)
+                // No name holds digits: a line of them is the number's row, its label
+                // unread (`... الرقر الشوصي`, read after the digits).
+                && u.text.chars().filter(|c| c.is_numeric()).count() < NAME_MAX_DIGITS
                 && letters_only(&u.text).split_whitespace().count() >= 2
         })
         // The lowest such line: the header is at the top, the name just above the
@@ -181,7 +186,16 @@ pub(crate) fn read_card_scored(
 
     // Labelled words.
     for field in ["NationalityArabic", "LicenseType", "Job"] {
-        let Some(u) = c.labelled(LABELS, field) else {
+        let unit = match field {
+            "LicenseType" => c.labelled_by_value(LABELS, field, |v| {
+                closest_term(&letters_only(v), DRIVING_LICENCE_TYPES, 2).is_some()
+            }),
+            "Job" => c.labelled_by_value(LABELS, field, |v| {
+                snap_job(&names_fix(&letters_only(v))).is_some()
+            }),
+            _ => c.labelled(LABELS, field),
+        };
+        let Some(u) = unit else {
             match (field, nat_en) {
                 // The licence prints its nationality twice (documents.md: `مصري` /
                 // `Egyptian`): the Arabic word lost (its label unread under glare) is the
@@ -280,6 +294,32 @@ pub(crate) fn read_card_scored(
     Ok((out, labels))
 }
 
+/// The national ID's row where its label was not found (read after the digits and
+/// misread, `... الرقر الشوصي`): the topmost Arabic group holding
+/// [`NAME_MAX_DIGITS`] digits or more above the rows labelled (the header and the
+/// names hold none), then taken as labelled.
+fn number_row(c: &mut LicenceCard) -> Option<usize> {
+    let index = LABELS.iter().position(|l| l.field == "NationalID")?;
+    // It is the first labelled row: above every row labelled.
+    let top = c.labels_bounds().map_or(f32::INFINITY, |b| b.y0);
+    let row = c
+        .units
+        .iter()
+        .enumerate()
+        .filter(|(_, u)| u.label.is_none() && !u.is_latin() && u.region.cy() < top)
+        .filter(|(_, u)| u.text.chars().filter(|c| c.is_numeric()).count() >= NAME_MAX_DIGITS)
+        .min_by(|a, b| a.1.region.cy().total_cmp(&b.1.region.cy()))
+        .map(|(i, _)| i)?;
+    c.units[row].label = Some(super::LabelHit {
+        index,
+        start: 0,
+        consumed: 0,
+        distance: usize::MAX,
+        leading: true,
+    });
+    Some(row)
+}
+
 /// True when `text` starts with a label read too poorly to be taken as one (no such
 /// line is the name): a loose match at the line's start, of words that are not all
 /// names. A family name may end like a label (`الجندي`, two edits from `الجنسية`) and
@@ -343,6 +383,9 @@ fn without_stray_letters(text: &str) -> String {
 /// How far left of a name line (in line heights) another group of its row is taken as
 /// the rest of the name.
 const NAME_JOIN_GAP: f32 = 3.0;
+
+/// Digits in a line (specks read as digits aside) that tell it is no name line.
+const NAME_MAX_DIGITS: usize = 4;
 
 /// The Arabic nationality word the licence prints beside `Egyptian`.
 const EGYPTIAN_ARABIC: &str = "مصري";

@@ -663,6 +663,32 @@ impl<'a> LicenceCard<'a> {
             .map(|(i, _)| i)
     }
 
+    /// The unit labelled `field`, else the unlabelled group that starts with its label
+    /// misread past matching (within [`LOOSE_LABEL_TOLERANCE`] of its letters: `نرء
+    /// الرخمة` for `نوع الرخصة`) and whose other words `value_ok` takes (a word of the
+    /// field's list, so that no name line that starts like a label is taken). The group
+    /// is then taken as labelled.
+    pub fn labelled_by_value(
+        &mut self,
+        labels: &[Label],
+        field: &str,
+        value_ok: impl Fn(&str) -> bool,
+    ) -> Option<usize> {
+        if let Some(u) = self.labelled(labels, field) {
+            return Some(u);
+        }
+        let index = labels.iter().position(|l| l.field == field)?;
+        let (found, hit) = self.units.iter().enumerate().find_map(|(i, u)| {
+            if u.label.is_some() || u.is_latin() {
+                return None;
+            }
+            let hit = match_label(&u.text, &labels[index..=index], LOOSE_LABEL_TOLERANCE)?;
+            (hit.leading && value_ok(&hit.strip(&u.text))).then_some((i, hit))
+        })?;
+        self.units[found].label = Some(LabelHit { index, ..hit });
+        Some(found)
+    }
+
     /// The unit of the address: its label's, else (the label misread past matching,
     /// `السوان` for `العنوان`) the unlabelled group that reads like an address: at the
     /// right edge where the Arabic lines stand, three words or more, no traffic unit
@@ -991,7 +1017,23 @@ impl<'a> LicenceCard<'a> {
             // be there.
             let start = self.ink_start(&u.region);
             if start >= u.region.x0 - 0.5 * u.region.height() {
-                return Ok((String::new(), 0.0));
+                // No ink found either (a value washed out by glare, fainter than the
+                // ink search's floor): the stretch a value takes beside its label,
+                // read blind; an empty stretch reads empty.
+                let x0 = (u.region.x0 - BLIND_VALUE_HEIGHTS * u.region.height())
+                    .max(LINE_MARGIN * self.r.card.width());
+                if x0 >= u.region.x0 - 1.0 {
+                    return Ok((String::new(), 0.0));
+                }
+                let blind = CardBox {
+                    x0,
+                    x1: u.region.x0 - 1.0,
+                    ..u.region
+                };
+                let read = self
+                    .r
+                    .voted(&blind, clean, Some(u.region.x0 - 1.0), known)?;
+                return Ok((read.text, read.confidence));
             }
             region.x0 = start;
         }
@@ -1622,6 +1664,14 @@ const ADDRESS_NUMBER_SURE: f32 = 0.8;
 /// An address group whose label was not recognised stands with its right end this far
 /// (share of the card's width) at most from the labels' right edge.
 const ADDRESS_RIGHT_EDGE: f32 = 0.05;
+
+/// How far left of its label (in label heights) a value no ink was found for is read
+/// blind: two or three words.
+const BLIND_VALUE_HEIGHTS: f32 = 7.0;
+
+/// The share of a label's letters that may be misread in a group whose value is of the
+/// label's field ([`LicenceCard::labelled_by_value`]).
+const LOOSE_LABEL_TOLERANCE: f32 = 0.45;
 
 /// A line goes on past its group while the ink gaps are under this many ink heights
 /// ([`LicenceCard::voted_whole_line`]): word spaces are under one; the driving licence's
