@@ -612,12 +612,21 @@ pub const STREET_TYPES: &[&str] = &[
     "ممر",
 ];
 
-/// A misread street type (`شارم`, `شاع`, `اش`) as printed: one edit from a word of
-/// [`STREET_TYPES`] of three letters or more, or `ش` with a stray mark before it (two
-/// letters ending in `ش`: no address word right after the house number looks so).
+/// One-letter reads of a lone `ش`: its teeth with the dots lost, moved or merged.
+const SHIN_LOOKALIKES: &[&str] = &["س", "ص", "ض", "ث"];
+
+/// A misread street type (`شارم`, `شاع`, `اش`, `ض`) as printed: one edit from a word of
+/// [`STREET_TYPES`] of three letters or more, `ش` with a stray mark before it (two
+/// letters ending in `ش`: no address word right after the house number looks so), or
+/// one letter of its shape.
 pub fn snap_street_type(word: &str) -> Option<&'static str> {
     if let Some(&exact) = STREET_TYPES.iter().find(|t| **t == word) {
         return Some(exact);
+    }
+    // `ش` alone read as a letter of its shape (`ض`, `س`): no other one-letter word
+    // stands where the way's type does.
+    if SHIN_LOOKALIKES.contains(&word) {
+        return Some("ش");
     }
     // `ش` with a stray stroke or dot joined before it.
     let mut chars = word.chars();
@@ -871,6 +880,7 @@ mod tests {
         assert_eq!(snap_street_type("شاع"), Some("شارع"));
         assert_eq!(snap_street_type("اش"), Some("ش"));
         assert_eq!(snap_street_type("ش"), Some("ش"));
+        assert_eq!(snap_street_type("ض"), Some("ش"));
         // A street name is no street type.
         assert_eq!(snap_street_type("الهرم"), None);
         assert_eq!(snap_street_type("شبرا"), None);
