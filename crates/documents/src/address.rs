@@ -217,8 +217,8 @@ mod tests {
         );
         // The type unread: the name first.
         assert_eq!(words_after_number("التحريب كوم أمبو"), "التحرير كوم أمبو");
-        // A mark before the name is left to the reader (`ض` for `ش`).
-        assert_eq!(words_after_number("ض الجيش - الأقصر"), "ض الجيش - الأقصر");
+        // A lone letter of the shape of `ش` before the name is the way's type.
+        assert_eq!(words_after_number("ض الجيش - الأقصر"), "ش الجيش - الأقصر");
         // A street the gazetteer does not hold stays as read.
         assert_eq!(words_after_number("شارع البطل طنطا"), "شارع البطل طنطا");
     }
