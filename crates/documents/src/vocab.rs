@@ -784,6 +784,36 @@ pub fn closest_term_unspaced<'a>(
     pick_closest(&unspaced(input), keyed, max_distance, true)
 }
 
+/// The one [`Term`] of `list` that a read is the start or the end of, the rest lost
+/// at a crop's edge (`جو` for `بيجو` beside its label, `سكو` for `سكودا`): one word of
+/// two letters or more, at least half of the term's, and no other term (or spelling of
+/// another) so begins or ends. `None` when several do.
+pub fn term_by_part<'a>(read: &str, list: &'a [Term]) -> Option<&'a Term> {
+    let key = normalize_for_matching(read);
+    let letters = key.chars().count();
+    if letters < 2 || key.contains(' ') {
+        return None;
+    }
+    let mut found: Option<&Term> = None;
+    for t in list {
+        let fits = std::iter::once(t.arabic)
+            .chain(t.aliases.iter().copied())
+            .map(normalize_for_matching)
+            .any(|k| {
+                k != key
+                    && 2 * letters >= k.chars().count()
+                    && (k.starts_with(&key) || k.ends_with(&key))
+            });
+        if fits {
+            if found.is_some_and(|f| f != t) {
+                return None;
+            }
+            found = Some(t);
+        }
+    }
+    found
+}
+
 /// The candidate whose key is nearest `key`. Several spellings of one candidate may tie
 /// with each other; only a tie between different candidates (compared with `==`)
 /// refuses.
@@ -818,6 +848,21 @@ fn pick_closest<T: PartialEq + Copy>(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_word_with_an_end_lost_is_the_one_term_it_is_part_of() {
+        assert_eq!(
+            term_by_part("جو", CAR_MAKES).map(|t| t.arabic),
+            Some("بيجو")
+        );
+        assert_eq!(
+            term_by_part("سكو", CAR_MAKES).map(|t| t.arabic),
+            Some("سكودا")
+        );
+        // `بي` starts `بيج` and ends `ذهبي`; one letter is no part.
+        assert_eq!(term_by_part("بي", COLOURS), None);
+        assert_eq!(term_by_part("ب", COLOURS), None);
+    }
+
     #[test]
     fn a_make_split_at_its_non_joining_letters_is_found() {
         assert_eq!(

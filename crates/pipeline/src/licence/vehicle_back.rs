@@ -10,7 +10,7 @@
 use chrono::Datelike;
 use hawiya_documents::dates;
 use hawiya_documents::vocab::{
-    closest_term, closest_term_unspaced, Term, CAR_MAKES, CAR_MODELS, COLOURS, FUELS,
+    closest_term, closest_term_unspaced, term_by_part, Term, CAR_MAKES, CAR_MODELS, COLOURS, FUELS,
 };
 use hawiya_documents::{vin, Code, FieldIssue};
 use serde_json::{json, Value};
@@ -86,10 +86,12 @@ fn vin_read(t: &str) -> &str {
 }
 
 /// Words snapped to `list` (up to `edits` edits, as read or with the spaces Tesseract
-/// put inside words left out), else kept as read.
+/// put inside words left out; else the one word of the list the read is a start or an
+/// end of), else kept as read.
 fn snapped(raw: &str, list: &[Term], edits: usize) -> String {
     closest_term(raw, list, edits)
         .or_else(|| closest_term_unspaced(raw, list, edits))
+        .or_else(|| term_by_part(raw, list))
         .map(|t| t.arabic.to_string())
         .unwrap_or_else(|| raw.to_string())
 }
