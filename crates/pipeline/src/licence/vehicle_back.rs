@@ -153,7 +153,11 @@ pub(crate) fn read_card_scored(
         ("color", COLOURS, 1),
         ("fuel", FUELS, 2),
     ] {
-        let Some(u) = c.labelled(LABELS, field) else {
+        // A label misread past matching (`الوترد` for `الوقود`) beside a word of the list.
+        let unit = c.labelled_by_value(LABELS, field, |v| {
+            closest_term(&arabic_words(v), list, edits).is_some()
+        });
+        let Some(u) = unit else {
             out.push(field, Value::Null).confidence = Some(0.0);
             continue;
         };
