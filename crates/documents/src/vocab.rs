@@ -787,28 +787,33 @@ pub fn closest_term_unspaced<'a>(
 /// The one [`Term`] of `list` that a read is the start or the end of, the rest lost
 /// at a crop's edge (`جو` for `بيجو` beside its label, `سكو` for `سكودا`): one word of
 /// two letters or more, at least half of the term's, and no other term (or spelling of
-/// another) so begins or ends. `None` when several do.
+/// another, however long) so begins or ends. `None` when several do.
 pub fn term_by_part<'a>(read: &str, list: &'a [Term]) -> Option<&'a Term> {
     let key = normalize_for_matching(read);
     let letters = key.chars().count();
     if letters < 2 || key.contains(' ') {
         return None;
     }
+    // Every term the read starts or ends tells against the others, however long.
     let mut found: Option<&Term> = None;
     for t in list {
-        let fits = std::iter::once(t.arabic)
+        let keys: Vec<String> = std::iter::once(t.arabic)
             .chain(t.aliases.iter().copied())
             .map(normalize_for_matching)
-            .any(|k| {
-                k != key
-                    && 2 * letters >= k.chars().count()
-                    && (k.starts_with(&key) || k.ends_with(&key))
-            });
-        if fits {
-            if found.is_some_and(|f| f != t) {
-                return None;
-            }
-            found = Some(t);
+            .collect();
+        let touches = |k: &String| *k != key && (k.starts_with(&key) || k.ends_with(&key));
+        if !keys.iter().any(touches) {
+            continue;
+        }
+        if found.is_some() {
+            return None;
+        }
+        found = Some(t);
+        if !keys
+            .iter()
+            .any(|k| touches(k) && 2 * letters >= k.chars().count())
+        {
+            return None;
         }
     }
     found
@@ -858,8 +863,12 @@ mod tests {
             term_by_part("سكو", CAR_MAKES).map(|t| t.arabic),
             Some("سكودا")
         );
-        // `بي` starts `بيج` and ends `ذهبي`; one letter is no part.
+        // `بي` starts `بيج` and ends `ذهبي`; `لي` ends `كحلي` and `برتقالي`; one letter
+        // is no part.
         assert_eq!(term_by_part("بي", COLOURS), None);
+        assert_eq!(term_by_part("لي", COLOURS), None);
+        // `بي` starts `بيجو` and `بي إم دبليو`.
+        assert_eq!(term_by_part("بي", CAR_MAKES), None);
         assert_eq!(term_by_part("ب", COLOURS), None);
     }
 
