@@ -14,6 +14,12 @@ use unicode_normalization::UnicodeNormalization;
 /// Arabic tatweel (kashida), a stretching stroke with no meaning.
 const TATWEEL: char = '\u{0640}';
 
+/// Whether `c` belongs to the word it stands in without being a letter: the tatweel or
+/// a diacritic.
+pub fn is_arabic_mark(c: char) -> bool {
+    c == TATWEEL || is_arabic_diacritic(c)
+}
+
 /// Whether `c` is an Arabic diacritic (harakat, tanween, shadda, sukun, Quranic
 /// annotation marks, superscript alef): marks the card may print but names never need.
 pub fn is_arabic_diacritic(c: char) -> bool {
@@ -74,7 +80,7 @@ pub fn normalize_text(s: &str) -> String {
     let mut out = String::with_capacity(composed.len());
     let mut pending_space = false;
     for c in composed.chars() {
-        if c == TATWEEL || is_arabic_diacritic(c) || is_invisible_control(c) {
+        if is_arabic_mark(c) || is_invisible_control(c) {
             continue;
         }
         if c.is_whitespace() {

@@ -51,6 +51,13 @@ pub struct Term {
     pub aliases: &'static [&'static str],
 }
 
+impl Term {
+    /// The canonical spelling, then the aliases.
+    pub fn spellings(&self) -> impl Iterator<Item = &'static str> {
+        std::iter::once(self.arabic).chain(self.aliases.iter().copied())
+    }
+}
+
 const fn term(arabic: &'static str, english: &'static str) -> Term {
     Term {
         arabic,
@@ -525,7 +532,7 @@ pub fn is_job_word(word: &str) -> bool {
         std::sync::OnceLock::new();
     let keys = KEYS.get_or_init(|| {
         JOBS.iter()
-            .flat_map(|t| std::iter::once(t.arabic).chain(t.aliases.iter().copied()))
+            .flat_map(Term::spellings)
             .flat_map(str::split_whitespace)
             .map(normalize_for_matching)
             .collect()
@@ -743,11 +750,8 @@ pub fn closest_term_with<'a>(
 ) -> Option<&'a Term> {
     let key = normalize_for_matching(input);
     let spellings = || {
-        list.iter().flat_map(|t| {
-            std::iter::once(t.arabic)
-                .chain(t.aliases.iter().copied())
-                .map(move |spelling| (t, spelling))
-        })
+        list.iter()
+            .flat_map(|t| t.spellings().map(move |spelling| (t, spelling)))
     };
     let keyed = spellings().map(|(t, s)| (t, normalize_for_matching(s)));
     let found = pick_closest(&key, keyed, params.max_distance, params.refuse_ties);
@@ -776,11 +780,9 @@ pub fn closest_term_unspaced<'a>(
             .filter(|c| !c.is_whitespace())
             .collect()
     };
-    let keyed = list.iter().flat_map(|t| {
-        std::iter::once(t.arabic)
-            .chain(t.aliases.iter().copied())
-            .map(move |spelling| (t, unspaced(spelling)))
-    });
+    let keyed = list
+        .iter()
+        .flat_map(|t| t.spellings().map(move |spelling| (t, unspaced(spelling))));
     pick_closest(&unspaced(input), keyed, max_distance, true)
 }
 
@@ -797,10 +799,7 @@ pub fn term_by_part<'a>(read: &str, list: &'a [Term]) -> Option<&'a Term> {
     // Every term the read starts or ends tells against the others, however long.
     let mut found: Option<&Term> = None;
     for t in list {
-        let keys: Vec<String> = std::iter::once(t.arabic)
-            .chain(t.aliases.iter().copied())
-            .map(normalize_for_matching)
-            .collect();
+        let keys: Vec<String> = t.spellings().map(normalize_for_matching).collect();
         let touches = |k: &String| *k != key && (k.starts_with(&key) || k.ends_with(&key));
         if !keys.iter().any(touches) {
             continue;

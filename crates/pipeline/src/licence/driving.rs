@@ -161,7 +161,7 @@ pub(crate) fn read_card_scored(
                 && !label_misread(&u.text)
                 // No name holds digits: a line of them is the number's row, its label
                 // unread (`... الرقر الشوصي`, read after the digits).
-                && u.text.chars().filter(|c| c.is_numeric()).count() < NAME_MAX_DIGITS
+                && digits_in(&u.text) < NAME_MAX_DIGITS
                 && letters_only(&u.text).split_whitespace().count() >= 2
         })
         // The lowest such line: the header is at the top, the name just above the
@@ -307,7 +307,7 @@ fn number_row(c: &mut LicenceCard) -> Option<usize> {
         .iter()
         .enumerate()
         .filter(|(_, u)| u.label.is_none() && !u.is_latin() && u.region.cy() < top)
-        .filter(|(_, u)| u.text.chars().filter(|c| c.is_numeric()).count() >= NAME_MAX_DIGITS)
+        .filter(|(_, u)| digits_in(&u.text) >= NAME_MAX_DIGITS)
         .min_by(|a, b| a.1.region.cy().total_cmp(&b.1.region.cy()))
         .map(|(i, _)| i)?;
     c.units[row].label = Some(super::LabelHit {
@@ -383,6 +383,11 @@ fn without_stray_letters(text: &str) -> String {
 /// How far left of a name line (in line heights) another group of its row is taken as
 /// the rest of the name.
 const NAME_JOIN_GAP: f32 = 3.0;
+
+/// The digits (ASCII or Arabic-Indic) in a read.
+fn digits_in(text: &str) -> usize {
+    text.chars().filter(|c| c.is_numeric()).count()
+}
 
 /// Digits in a line (specks read as digits aside) that tell it is no name line.
 const NAME_MAX_DIGITS: usize = 4;

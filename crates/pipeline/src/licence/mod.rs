@@ -21,7 +21,7 @@ pub mod plate_number;
 pub mod vehicle_back;
 pub mod vehicle_front;
 
-use hawiya_documents::arabic::{is_arabic_letter, normalize_for_matching};
+use hawiya_documents::arabic::{is_arabic_letter, is_arabic_mark, normalize_for_matching};
 use hawiya_documents::dates::{self, DateRole};
 use hawiya_documents::fuzzy::levenshtein;
 use hawiya_documents::vocab::plate_letter;
@@ -89,6 +89,18 @@ pub(crate) struct Unit {
 }
 
 impl Unit {
+    /// A group as Tesseract `ara` read it, not read in Latin (yet).
+    fn arabic(region: CardBox, text: String, confidence: f32, label: Option<LabelHit>) -> Unit {
+        Unit {
+            region,
+            text,
+            confidence,
+            latin: String::new(),
+            latin_confidence: 0.0,
+            label,
+        }
+    }
+
     /// Latin print: a confident Latin reading of at least three letters or digits.
     pub fn is_latin(&self) -> bool {
         let alnum = self
@@ -364,11 +376,6 @@ fn label_in(text: String, labels: &[Label], tolerance: f32) -> (String, Option<L
     }
 }
 
-/// Tatweel and the Arabic diacritics: part of the word they stand in.
-fn is_arabic_mark(c: char) -> bool {
-    matches!(c, '\u{0640}'..='\u{065F}' | '\u{0670}')
-}
-
 /// Arabic letters, ASCII digits and single spaces.
 pub(crate) fn arabic_words(s: &str) -> String {
     hawiya_documents::digits::to_ascii_digits(s)
@@ -395,8 +402,6 @@ pub(crate) struct LatinGroups {
     pub unlabelled: bool,
 }
 
-/// A sure Arabic read: at least three Arabic letters, no Latin letter, and Tesseract
-/// confident (Latin print read by `ara` comes back as a few letters at low confidence).
 /// A Latin number as read (a VIN, an engine number: uppercase letters and digits), its
 /// spaces and whatever is not one of its characters at either end left out: a crop
 /// reaching into the next ink reads it as `l`, `|` or `)`.
@@ -419,6 +424,8 @@ const DETECTOR_LINE_COVERED: f32 = 0.3;
 /// be and still win (see [`LicenceCard::latin_value`]).
 const LATIN_SURE_MARGIN: f32 = 0.03;
 
+/// A sure Arabic read: at least three Arabic letters, no Latin letter, and Tesseract
+/// confident (Latin print read by `ara` comes back as a few letters at low confidence).
 fn sure_arabic(text: &str, confidence: f32) -> bool {
     let letters = text.chars().filter(|c| is_arabic_letter(*c)).count();
     letters >= 3 && !text.chars().any(|c| c.is_ascii_alphabetic()) && confidence >= 0.7
@@ -497,14 +504,7 @@ impl<'a> LicenceCard<'a> {
         for region in boxes {
             let read = r.arabic(&region)?;
             let (text, label) = label_in(read.text, labels, params.label_tolerance);
-            units.push(Unit {
-                region,
-                text,
-                confidence: read.confidence,
-                latin: String::new(),
-                latin_confidence: 0.0,
-                label,
-            });
+            units.push(Unit::arabic(region, text, read.confidence, label));
         }
         // Labels the single read missed (`سئة الصنع`, one edit too many): short groups
         // Tesseract was unsure of are read again through the voted views and matched
@@ -578,14 +578,7 @@ impl<'a> LicenceCard<'a> {
                     u.label.is_some()
                         || u.region.overlap_area(&line) < 0.5 * u.region.width() * u.region.height()
                 });
-                units.push(Unit {
-                    region: line,
-                    text,
-                    confidence: read.confidence,
-                    latin: String::new(),
-                    latin_confidence: 0.0,
-                    label: Some(label),
-                });
+                units.push(Unit::arabic(line, text, read.confidence, Some(label)));
                 if !missing(&units) {
                     break;
                 }
@@ -674,6 +667,21 @@ impl<'a> LicenceCard<'a> {
         field: &str,
         value_ok: impl Fn(&str) -> bool,
     ) -> Option<usize> {
+        self.misread_label(labels, field, LOOSE_LABEL_TOLERANCE, |u, hit| {
+            value_ok(&hit.strip(&u.text))
+        })
+    }
+
+    /// The unit labelled `field`, else the first unlabelled Arabic group that starts
+    /// with the label read within `tolerance` of its letters and that `take` takes,
+    /// which is then taken as labelled.
+    fn misread_label(
+        &mut self,
+        labels: &[Label],
+        field: &str,
+        tolerance: f32,
+        take: impl Fn(&Unit, &LabelHit) -> bool,
+    ) -> Option<usize> {
         if let Some(u) = self.labelled(labels, field) {
             return Some(u);
         }
@@ -682,8 +690,8 @@ impl<'a> LicenceCard<'a> {
             if u.label.is_some() || u.is_latin() {
                 return None;
             }
-            let hit = match_label(&u.text, &labels[index..=index], LOOSE_LABEL_TOLERANCE)?;
-            (hit.leading && value_ok(&hit.strip(&u.text))).then_some((i, hit))
+            let hit = match_label(&u.text, &labels[index..=index], tolerance)?;
+            (hit.leading && take(u, &hit)).then_some((i, hit))
         })?;
         self.units[found].label = Some(LabelHit { index, ..hit });
         Some(found)
@@ -800,10 +808,6 @@ impl<'a> LicenceCard<'a> {
         above: &[&str],
         below: &[&str],
     ) -> Option<usize> {
-        if let Some(u) = self.labelled(labels, field) {
-            return Some(u);
-        }
-        let index = labels.iter().position(|l| l.field == field)?;
         let right = self.labels_bounds().map_or(f32::MIN, |b| b.x1);
         let tolerance = ADDRESS_RIGHT_EDGE * self.r.card.width();
         let top = self
@@ -814,25 +818,12 @@ impl<'a> LicenceCard<'a> {
             .labelled_rows(labels, below)
             .into_iter()
             .fold(f32::MAX, f32::min);
-        let own = &labels[index..=index];
-        let (found, hit) = self
-            .units
-            .iter()
-            .enumerate()
-            .filter(|(_, u)| {
-                u.label.is_none()
-                    && !u.is_latin()
-                    && (u.region.x1 - right).abs() <= tolerance
-                    && u.region.cy() > top
-                    && u.region.cy() < bottom
-            })
-            .find_map(|(i, u)| {
-                let hit = match_label(&u.text, own, KNOWN_LABEL_TOLERANCE)?;
-                let rest = u.text.split_whitespace().count() - hit.consumed;
-                (hit.leading && rest >= 2).then_some((i, hit))
-            })?;
-        self.units[found].label = Some(LabelHit { index, ..hit });
-        Some(found)
+        self.misread_label(labels, field, KNOWN_LABEL_TOLERANCE, |u, hit| {
+            (u.region.x1 - right).abs() <= tolerance
+                && u.region.cy() > top
+                && u.region.cy() < bottom
+                && u.text.split_whitespace().count() - hit.consumed >= 2
+        })
     }
 
     /// The lowest unlabelled group whose first word is one of `heads` (one edit
