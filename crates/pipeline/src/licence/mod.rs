@@ -672,6 +672,55 @@ impl<'a> LicenceCard<'a> {
         })
     }
 
+    /// [`LicenceCard::labelled_by_value`], else, the label lost (glare) or misread
+    /// beyond matching (`انب تويوتا` for `الماركة تويوتا`), the first unlabelled Arabic
+    /// group whose words after its first `k` (fewest first; at most the label's words)
+    /// `value_ok` takes, and that is no other label's value (no labelled group on its
+    /// line to its right). The group is then taken as labelled, its first `k` words the
+    /// label's. For cards that print only labels and values (the vehicle back), with
+    /// lists no two fields share.
+    pub fn labelled_or_lone_value(
+        &mut self,
+        labels: &[Label],
+        field: &str,
+        value_ok: impl Fn(&str) -> bool,
+    ) -> Option<usize> {
+        if let Some(u) = self.labelled_by_value(labels, field, &value_ok) {
+            return Some(u);
+        }
+        let index = labels.iter().position(|l| l.field == field)?;
+        let label_words = labels[index]
+            .spellings
+            .iter()
+            .map(|s| s.split_whitespace().count())
+            .max()
+            .unwrap_or(1);
+        let units = &self.units;
+        let (found, consumed) = units.iter().enumerate().find_map(|(i, u)| {
+            if u.label.is_some() || u.is_latin() {
+                return None;
+            }
+            let beside_label = units.iter().any(|l| {
+                l.label.is_some() && u.same_line(&l.region) && l.region.x0 >= u.region.x1 - 2.0
+            });
+            if beside_label {
+                return None;
+            }
+            let words: Vec<&str> = u.text.split_whitespace().collect();
+            (0..=label_words.min(words.len().saturating_sub(1)))
+                .find(|&k| value_ok(&words[k..].join(" ")))
+                .map(|k| (i, k))
+        })?;
+        self.units[found].label = Some(LabelHit {
+            index,
+            start: 0,
+            consumed,
+            distance: usize::MAX,
+            leading: true,
+        });
+        Some(found)
+    }
+
     /// The unit labelled `field`, else the first unlabelled Arabic group that starts
     /// with the label read within `tolerance` of its letters and that `take` takes,
     /// which is then taken as labelled.

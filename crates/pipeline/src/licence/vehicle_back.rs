@@ -153,8 +153,9 @@ pub(crate) fn read_card_scored(
         ("color", COLOURS, 1),
         ("fuel", FUELS, 2),
     ] {
-        // A label misread past matching (`الوترد` for `الوقود`) beside a word of the list.
-        let unit = c.labelled_by_value(LABELS, field, |v| {
+        // A label misread past matching (`الوترد` for `الوقود`) or lost, beside a word
+        // of the list.
+        let unit = c.labelled_or_lone_value(LABELS, field, |v| {
             closest_term(&arabic_words(v), list, edits).is_some()
         });
         let Some(u) = unit else {
