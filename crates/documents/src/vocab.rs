@@ -786,6 +786,18 @@ pub fn closest_term_unspaced<'a>(
     pick_closest(&unspaced(input), keyed, max_distance, true)
 }
 
+/// True when `word` is a word of a spelling of a term of `list` (hamza, ta marbuta and
+/// ya folded): a read word that needs no snapping.
+pub fn is_term_word(word: &str, list: &[Term]) -> bool {
+    let key = normalize_for_matching(word);
+    !key.is_empty()
+        && list.iter().flat_map(Term::spellings).any(|s| {
+            normalize_for_matching(s)
+                .split_whitespace()
+                .any(|w| w == key)
+        })
+}
+
 /// The one [`Term`] of `list` that a read is the start or the end of, the rest lost
 /// at a crop's edge (`جو` for `بيجو` beside its label, `سكو` for `سكودا`): one word of
 /// two letters or more, at least half of the term's, and no other term (or spelling of
@@ -1083,5 +1095,14 @@ mod tests {
     fn colours() {
         assert_eq!(closest_term("نبيتى", COLOURS, 1).unwrap().english, "Maroon");
         assert_eq!(closest_term("رصاصي", COLOURS, 0).unwrap().arabic, "رمادي");
+    }
+
+    #[test]
+    fn term_words_are_words_of_the_list() {
+        assert!(is_term_word("بني", COLOURS));
+        assert!(is_term_word("اسود", COLOURS));
+        assert!(is_term_word("طبيعي", FUELS));
+        assert!(!is_term_word("بي", COLOURS));
+        assert!(!is_term_word("", COLOURS));
     }
 }

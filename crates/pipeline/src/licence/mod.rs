@@ -975,6 +975,19 @@ impl<'a> LicenceCard<'a> {
         self.voted_value_with(unit, labels, clean, None)
     }
 
+    /// [`LicenceCard::voted_value`] for a value of a closed list: the scan's read is
+    /// taken as sure only when `listed` takes all its words, and the views' reads of
+    /// such words weigh more in the vote (`بي` read for `بني`, surely, by one view).
+    pub fn voted_listed_value(
+        &mut self,
+        unit: usize,
+        labels: &[Label],
+        clean: impl Fn(&str) -> String,
+        listed: fn(&str) -> bool,
+    ) -> Result<(String, f32)> {
+        self.voted_value_with(unit, labels, clean, Some(listed))
+    }
+
     /// [`LicenceCard::voted_value`] for a labelled line of names, with the name
     /// dictionary's help as in [`LicenceCard::voted_name_line`].
     pub fn voted_name_value(

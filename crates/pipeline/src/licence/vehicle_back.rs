@@ -10,7 +10,8 @@
 use chrono::Datelike;
 use hawiya_documents::dates;
 use hawiya_documents::vocab::{
-    closest_term, closest_term_unspaced, term_by_part, Term, CAR_MAKES, CAR_MODELS, COLOURS, FUELS,
+    closest_term, closest_term_unspaced, is_term_word, term_by_part, Term, CAR_MAKES, CAR_MODELS,
+    COLOURS, FUELS,
 };
 use hawiya_documents::{vin, Code, FieldIssue};
 use serde_json::{json, Value};
@@ -162,7 +163,13 @@ pub(crate) fn read_card_scored(
             out.push(field, Value::Null).confidence = Some(0.0);
             continue;
         };
-        let (raw, conf) = c.voted_value(u, LABELS, arabic_words)?;
+        let listed: fn(&str) -> bool = match field {
+            "type" => |w| is_term_word(w, CAR_MAKES),
+            "sub_type" => |w| is_term_word(w, CAR_MODELS),
+            "color" => |w| is_term_word(w, COLOURS),
+            _ => |w| is_term_word(w, FUELS),
+        };
+        let (raw, conf) = c.voted_listed_value(u, LABELS, arabic_words, listed)?;
         let value = snapped(&raw, list, edits);
         let region = c.units[u].region;
         c.push(&mut out, field, json!(value), conf, Some(&region));
