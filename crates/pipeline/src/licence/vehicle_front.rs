@@ -92,13 +92,22 @@ pub(crate) fn read_card_scored(
         Some(u) => {
             let well_formed = |read: Option<PlateNumberRead>| read.filter(|t| t.well_formed());
             // The digit recogniser's read is needed only where the first crop fails.
-            let (text, conf) = match well_formed(c.plate_number_trained(u, None)?) {
+            let label_left = c.label_left(u, LABELS)?;
+            let by_label = match label_left {
+                Some(_) => well_formed(c.plate_number_trained(u, None, label_left)?),
+                None => None,
+            };
+            let first = match by_label {
+                Some(t) => Some(t),
+                None => well_formed(c.plate_number_trained(u, None, None)?),
+            };
+            let (text, conf) = match first {
                 Some(t) => (t.text(), t.confidence),
                 None => {
                     let digits = c.plate_digits(u)?;
                     let retried = match &digits {
                         Some((_, _, digits_box)) => {
-                            well_formed(c.plate_number_trained(u, Some(*digits_box))?)
+                            well_formed(c.plate_number_trained(u, Some(*digits_box), None)?)
                         }
                         None => None,
                     };

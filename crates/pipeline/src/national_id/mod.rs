@@ -538,6 +538,63 @@ impl<'a> CardReader<'a> {
             confidence: 0.0,
             region: *region,
         };
+        let Some((crop, _, _)) = self.view_crop(region, view, right_limit) else {
+            return Ok(empty);
+        };
+        let mode = if view.single_word {
+            PageSegMode::PsmSingleWord
+        } else {
+            PageSegMode::PsmSingleLine
+        };
+        let tess = self.worker.tesseract().map_err(PipelineError::inference)?;
+        let line = tess
+            .recognize_line(&crop, TessLang::Ara, mode, None)
+            .map_err(PipelineError::inference)?;
+        Ok(Read {
+            text: line.text,
+            confidence: line.confidence,
+            ..empty
+        })
+    }
+
+    /// The words of `region` as the scan's view ([`CardReader::arabic`]) reads them,
+    /// normalised, each with its span on the card (x0, x1), right to left.
+    pub fn arabic_word_spans(&mut self, region: &CardBox) -> Result<Vec<(String, f32, f32)>> {
+        let view = TessView {
+            pad_x: self.params.tesseract_padding,
+            pad_y: self.params.tesseract_padding * 0.5,
+            ink_height: None,
+            binarize: false,
+            border: 0,
+            single_word: false,
+        };
+        let Some((crop, r, scale)) = self.view_crop(region, &view, None) else {
+            return Ok(Vec::new());
+        };
+        let tess = self.worker.tesseract().map_err(PipelineError::inference)?;
+        let words = tess
+            .recognize_words(&crop, TessLang::Ara, PageSegMode::PsmSingleLine)
+            .map_err(PipelineError::inference)?;
+        let mut spans: Vec<(String, f32, f32)> = words
+            .into_iter()
+            .map(|w| {
+                let x = |c: u32| r.x0 + c as f32 / scale;
+                (normalize_text(&w.text), x(w.x0), x(w.x1))
+            })
+            .filter(|(t, _, _)| !t.is_empty())
+            .collect();
+        spans.sort_by(|a, b| b.2.total_cmp(&a.2));
+        Ok(spans)
+    }
+
+    /// The image Tesseract reads for `region` in `view`, with the card box it shows and
+    /// its scale (image pixels per card pixel). `None` where the crop is empty.
+    fn view_crop(
+        &self,
+        region: &CardBox,
+        view: &TessView,
+        right_limit: Option<f32>,
+    ) -> Option<(RgbImage, CardBox, f32)> {
         // Tesseract drops the first letters of a line cropped tight to its ink (short
         // names came back as `ية` for `فتحية`): leave it a border.
         let ink_h = region.height().max(1.0);
@@ -549,10 +606,7 @@ impl<'a> CardReader<'a> {
             (r.width() * scale).round().max(1.0) as u32,
             (r.height() * scale).round().max(1.0) as u32,
         );
-        let Some(mut crop) = crate::geometry::perspective_crop(&self.card.image, &r.quad(), w, h)
-        else {
-            return Ok(empty);
-        };
+        let mut crop = crate::geometry::perspective_crop(&self.card.image, &r.quad(), w, h)?;
         if let Some(limit) = right_limit.filter(|l| *l < r.x1) {
             let from = (((limit - r.x0) * scale).max(0.0) as u32).min(w);
             let paper = paper_level(&crop);
@@ -572,20 +626,7 @@ impl<'a> CardReader<'a> {
             image::imageops::overlay(&mut framed, &crop, b as i64, b as i64);
             crop = framed;
         }
-        let mode = if view.single_word {
-            PageSegMode::PsmSingleWord
-        } else {
-            PageSegMode::PsmSingleLine
-        };
-        let tess = self.worker.tesseract().map_err(PipelineError::inference)?;
-        let line = tess
-            .recognize_line(&crop, TessLang::Ara, mode, None)
-            .map_err(PipelineError::inference)?;
-        Ok(Read {
-            text: line.text,
-            confidence: line.confidence,
-            ..empty
-        })
+        Some((crop, r, scale))
     }
 
     /// Arabic text of a region read through the views of [`IdReadParams::tesseract_views`]

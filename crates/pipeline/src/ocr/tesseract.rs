@@ -83,6 +83,16 @@ pub struct TessLine {
     pub confidence: f32,
 }
 
+/// One word Tesseract read: its text, its columns on the image read and its confidence
+/// (0-1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TessWord {
+    pub text: String,
+    pub x0: u32,
+    pub x1: u32,
+    pub confidence: f32,
+}
+
 struct Engine {
     lang: TessLang,
     api: TessBaseApi,
@@ -161,21 +171,8 @@ impl TesseractPool {
         psm: PageSegMode,
         whitelist: Option<&str>,
     ) -> Result<TessLine, TesseractError> {
-        let dpi = self.source_dpi;
-        let engine = self
-            .engines
-            .iter_mut()
-            .find(|e| e.lang == lang)
-            .ok_or(TesseractError::NoEngine(lang.code()))?;
-        let api = &mut engine.api;
-        // Variables persist between calls: set the whitelist every time, empty to clear.
-        set_variable(api, "tessedit_char_whitelist", whitelist.unwrap_or(""))?;
-        api.set_page_seg_mode(psm.as_tess_page_seg_mode());
-        let (w, h) = image.dimensions();
-        api.set_image(image.as_raw(), w as i32, h as i32, 3, 3 * w as i32)
-            .map_err(|e| TesseractError::Image(e.to_string()))?;
-        api.set_source_resolution(dpi);
-        api.recognize().map_err(|_| TesseractError::Recognize)?;
+        self.recognize(image, lang, psm, whitelist)?;
+        let api = &mut self.engine(lang)?.api;
         let text = api
             .get_utf8_text()
             .map_err(|_| TesseractError::Recognize)?
@@ -189,5 +186,95 @@ impl TesseractPool {
             api.mean_text_conf().clamp(0, 100) as f32 / 100.0
         };
         Ok(TessLine { text, confidence })
+    }
+
+    /// Reads one line image as [`TesseractPool::recognize_line`] does, and answers its
+    /// words with their spans on the image (Tesseract's TSV), in the order Tesseract
+    /// gives them.
+    pub fn recognize_words(
+        &mut self,
+        image: &RgbImage,
+        lang: TessLang,
+        psm: PageSegMode,
+    ) -> Result<Vec<TessWord>, TesseractError> {
+        self.recognize(image, lang, psm, None)?;
+        let api = &mut self.engine(lang)?.api;
+        let tsv = api.get_tsv_text(0).map_err(|_| TesseractError::Recognize)?;
+        Ok(parse_tsv_words(&tsv.as_ref().to_string_lossy()))
+    }
+
+    fn engine(&mut self, lang: TessLang) -> Result<&mut Engine, TesseractError> {
+        self.engines
+            .iter_mut()
+            .find(|e| e.lang == lang)
+            .ok_or(TesseractError::NoEngine(lang.code()))
+    }
+
+    /// Runs recognition on `image`; the results stay in the language's engine.
+    fn recognize(
+        &mut self,
+        image: &RgbImage,
+        lang: TessLang,
+        psm: PageSegMode,
+        whitelist: Option<&str>,
+    ) -> Result<(), TesseractError> {
+        let dpi = self.source_dpi;
+        let api = &mut self.engine(lang)?.api;
+        // Variables persist between calls: set the whitelist every time, empty to clear.
+        set_variable(api, "tessedit_char_whitelist", whitelist.unwrap_or(""))?;
+        api.set_page_seg_mode(psm.as_tess_page_seg_mode());
+        let (w, h) = image.dimensions();
+        api.set_image(image.as_raw(), w as i32, h as i32, 3, 3 * w as i32)
+            .map_err(|e| TesseractError::Image(e.to_string()))?;
+        api.set_source_resolution(dpi);
+        api.recognize().map_err(|_| TesseractError::Recognize)
+    }
+}
+
+/// The words of Tesseract's TSV output (level 5 rows: level, page, block, paragraph,
+/// line, word, left, top, width, height, confidence, text); rows that do not parse are
+/// skipped.
+fn parse_tsv_words(tsv: &str) -> Vec<TessWord> {
+    tsv.lines()
+        .filter_map(|row| {
+            let cols: Vec<&str> = row.split('\t').collect();
+            if cols.len() < 12 || cols[0] != "5" {
+                return None;
+            }
+            let text = cols[11].trim();
+            if text.is_empty() {
+                return None;
+            }
+            let left: u32 = cols[6].parse().ok()?;
+            let width: u32 = cols[8].parse().ok()?;
+            let confidence: f32 = cols[10].parse().ok()?;
+            Some(TessWord {
+                text: text.to_string(),
+                x0: left,
+                x1: left + width,
+                confidence: (confidence / 100.0).clamp(0.0, 1.0),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tsv_words_are_level_five_rows_with_text() {
+        let tsv = "1\t1\t0\t0\t0\t0\t0\t0\t300\t40\t-1\t\n\
+                   4\t1\t1\t1\t1\t0\t5\t6\t280\t30\t-1\t\n\
+                   5\t1\t1\t1\t1\t1\t200\t6\t80\t30\t91.5\tرقم\n\
+                   5\t1\t1\t1\t1\t2\t90\t6\t100\t30\t88\tاللوحة\n\
+                   5\t1\t1\t1\t1\t3\t40\t6\t20\t30\t95\t \n\
+                   5\t1\t1\t1\t1\t4\tx\t6\t20\t30\t95\tب\n";
+        let words = parse_tsv_words(tsv);
+        assert_eq!(words.len(), 2);
+        assert_eq!(words[0].text, "رقم");
+        assert_eq!((words[0].x0, words[0].x1), (200, 280));
+        assert!((words[0].confidence - 0.915).abs() < 1e-6);
+        assert_eq!((words[1].x0, words[1].x1), (90, 190));
     }
 }
