@@ -146,28 +146,69 @@ pub(crate) fn read_card_scored(
 
     // The Arabic name: the first unlabelled Arabic line above the number's row that is
     // not the header.
-    let top_of_labels = c.labels_bounds().map_or(f32::INFINITY, |b| b.y0);
-    let name = c
-        .units
-        .iter()
-        .enumerate()
-        .filter(|(_, u)| {
-            u.label.is_none()
-                && !u.is_latin()
-                && u.region.cy() < top_of_labels
-                && !is_header(&u.text)
-                && !starts_with_word(&u.text, "وحدة")
-                && !starts_with_word(&u.text, "إدارة")
-                && !label_misread(&u.text)
-                // No name holds digits: a line of them is the number's row, its label
-                // unread (`... الرقر الشوصي`, read after the digits).
-                && digits_in(&u.text) < NAME_MAX_DIGITS
-                && letters_only(&u.text).split_whitespace().count() >= 2
-        })
+    let labels_box = c.labels_bounds();
+    let top_of_labels = labels_box.map_or(f32::INFINITY, |b| b.y0);
+    let candidate = |u: &super::Unit| {
+        u.label.is_none()
+            && !u.is_latin()
+            && u.region.cy() < top_of_labels
+            && !is_header(&u.text)
+            && !starts_with_word(&u.text, "وحدة")
+            && !starts_with_word(&u.text, "إدارة")
+            && !label_misread(&u.text)
+            // No name holds digits: a line of them is the number's row, its label
+            // unread (`... الرقر الشوصي`, read after the digits).
+            && digits_in(&u.text) < NAME_MAX_DIGITS
+    };
+    // A row of candidates is the name's when it holds two words or more, or one word
+    // standing at the right edge where the labels stand (the rest of the name too faint
+    // for the ink search: `رافت` alone, grown over the rest below).
+    let right_edge = labels_box.map(|b| b.x1 - NAME_RIGHT_EDGE * c.r.card.width());
+    let name_row = |i: usize| {
+        let u = &c.units[i];
+        let row: Vec<usize> = (0..c.units.len())
+            .filter(|&j| candidate(&c.units[j]) && c.units[j].same_line(&u.region))
+            .collect();
+        let words: usize = row
+            .iter()
+            .map(|&j| letters_only(&c.units[j].text).split_whitespace().count())
+            .sum();
+        let right = row
+            .iter()
+            .map(|&j| c.units[j].region.x1)
+            .fold(f32::MIN, f32::max);
+        let at_edge = right_edge.is_some_and(|e| right >= e);
+        (words >= 2 || (words == 1 && at_edge)).then_some(row)
+    };
+    let name = (0..c.units.len())
+        .filter(|&i| candidate(&c.units[i]))
+        .filter_map(|i| name_row(i).map(|row| (i, row)))
         // The lowest such line: the header is at the top, the name just above the
         // labelled rows (with the Latin name between).
-        .max_by(|a, b| a.1.region.cy().total_cmp(&b.1.region.cy()))
-        .map(|(i, _)| i);
+        .max_by(|a, b| {
+            c.units[a.0]
+                .region
+                .cy()
+                .total_cmp(&c.units[b.0].region.cy())
+        })
+        // Its groups as one line (a faint name splits into groups far apart:
+        // `عبدالناصر` and `ال بدوي`, the two names between lost), in the rightmost one.
+        .map(|(_, row)| {
+            let right = *row
+                .iter()
+                .max_by(|&&a, &&b| c.units[a].region.x1.total_cmp(&c.units[b].region.x1))
+                .expect("a row holds its unit");
+            let line = row
+                .iter()
+                .fold(c.units[right].region, |b, &j| b.union(&c.units[j].region));
+            if row.len() > 1 {
+                let u = &mut c.units[right];
+                u.region = line;
+                u.text.clear();
+                u.confidence = 0.0;
+            }
+            right
+        });
     match name {
         Some(i) => {
             let photo_right = PHOTO.2 * c.r.card.width();
@@ -388,6 +429,10 @@ const NAME_JOIN_GAP: f32 = 3.0;
 fn digits_in(text: &str) -> usize {
     text.chars().filter(|c| c.is_numeric()).count()
 }
+
+/// How far left of the labels' right edge (a fraction of the card's width) a one-word
+/// name line may end and still be taken as the name's start.
+const NAME_RIGHT_EDGE: f32 = 0.04;
 
 /// Digits in a line (specks read as digits aside) that tell it is no name line.
 const NAME_MAX_DIGITS: usize = 4;
