@@ -148,9 +148,18 @@ pub(crate) fn read_card_scored(
     // not the header.
     let labels_box = c.labels_bounds();
     let top_of_labels = labels_box.map_or(f32::INFINITY, |b| b.y0);
+    // The name is printed below the English title's top (`DRIVING LICENCE`; a tall
+    // group can take in both), the header above it: a header line split apart (`جمية`
+    // read alone) is no name.
+    let below_title = latin
+        .iter()
+        .filter(|u| is_title(&u.latin))
+        .map(|u| u.region.y0)
+        .fold(f32::MIN, f32::max);
     let candidate = |u: &super::Unit| {
         u.label.is_none()
             && !u.is_latin()
+            && u.region.cy() > below_title
             && u.region.cy() < top_of_labels
             && !is_header(&u.text)
             && !starts_with_word(&u.text, "وحدة")
@@ -178,22 +187,36 @@ pub(crate) fn read_card_scored(
             .map(|&j| c.units[j].region.x1)
             .fold(f32::MIN, f32::max);
         let at_edge = right_edge.is_some_and(|e| right >= e);
-        (words >= 2 || (words == 1 && at_edge)).then_some(row)
+        let letters: usize = row
+            .iter()
+            .map(|&j| {
+                letters_only(&c.units[j].text)
+                    .chars()
+                    .filter(|c| *c != ' ')
+                    .count()
+            })
+            .sum();
+        (words >= 2 || (words == 1 && at_edge)).then_some((row, letters))
     };
-    let name = (0..c.units.len())
+    let rows: Vec<(Vec<usize>, usize)> = (0..c.units.len())
         .filter(|&i| candidate(&c.units[i]))
-        .filter_map(|i| name_row(i).map(|row| (i, row)))
+        .filter_map(name_row)
+        .collect();
+    let most_letters = rows.iter().map(|r| r.1).max().unwrap_or(0);
+    let name = rows
+        .into_iter()
+        // Specks of the name's ink left below it by the ink search (`يد هه ني ان`)
+        // are no name: a row holds at least half the letters of the fullest one.
+        .filter(|(_, letters)| 2 * letters >= most_letters)
         // The lowest such line: the header is at the top, the name just above the
         // labelled rows (with the Latin name between).
         .max_by(|a, b| {
-            c.units[a.0]
-                .region
-                .cy()
-                .total_cmp(&c.units[b.0].region.cy())
+            let cy = |row: &[usize]| c.units[row[0]].region.cy();
+            cy(&a.0).total_cmp(&cy(&b.0))
         })
         // Its groups as one line (a faint name splits into groups far apart:
         // `عبدالناصر` and `ال بدوي`, the two names between lost), in the rightmost one.
-        .map(|(_, row)| {
+        .map(|(row, _)| {
             let right = *row
                 .iter()
                 .max_by(|&&a, &&b| c.units[a].region.x1.total_cmp(&c.units[b].region.x1))
