@@ -137,6 +137,7 @@ pub(crate) fn read_card_scored(
         .filter(|u| u.latin.split_whitespace().count() >= 2)
         .max_by(|a, b| a.region.width().total_cmp(&b.region.width()))
         .map(|u| (english_name(&u.latin), u.latin_confidence, u.region));
+    let name_en_box = name_en.as_ref().map(|n| n.2);
     match name_en {
         Some((text, conf, region)) => {
             c.push(&mut out, "NameEnglish", json!(text), conf, Some(&region))
@@ -151,11 +152,12 @@ pub(crate) fn read_card_scored(
     // The name is printed below the English title's top (`DRIVING LICENCE`; a tall
     // group can take in both), the header above it: a header line split apart (`جمية`
     // read alone) is no name.
-    let below_title = latin
+    let title_box = latin
         .iter()
         .filter(|u| is_title(&u.latin))
-        .map(|u| u.region.y0)
-        .fold(f32::MIN, f32::max);
+        .map(|u| u.region)
+        .max_by(|a, b| a.y0.total_cmp(&b.y0));
+    let below_title = title_box.map_or(f32::MIN, |b| b.y0);
     let candidate = |u: &super::Unit| {
         u.label.is_none()
             && !u.is_latin()
@@ -232,11 +234,50 @@ pub(crate) fn read_card_scored(
             }
             right
         });
-    match name {
+    let photo_right = PHOTO.2 * c.r.card.width();
+    // No row found (the name paled by glare past the ink search's floor): the text
+    // detector's widest line in the band between the English title and the English
+    // name, beside the photo; taken only where it reads as two known names or more.
+    let mut blind = false;
+    let name = match (name, title_box, name_en_box, labels_box) {
+        (None, Some(title), Some(latin_name), Some(labels)) => {
+            let (w, h) = (c.r.card.width(), c.r.card.height());
+            let band = (
+                photo_right / w,
+                title.y1 / h,
+                labels.x1 / w,
+                latin_name.y0 / h,
+            );
+            let line =
+                c.r.boxes_in(band, 1.0)?
+                    .into_iter()
+                    .filter(|b| b.width() > 2.0 * b.height())
+                    .max_by(|a, b| a.width().total_cmp(&b.width()));
+            line.map(|line| {
+                blind = true;
+                c.units
+                    .push(super::Unit::arabic(line, String::new(), 0.0, None));
+                c.units.len() - 1
+            })
+        }
+        (name, ..) => name,
+    };
+    let read = match name {
         Some(i) => {
-            let photo_right = PHOTO.2 * c.r.card.width();
-            name_line_joined(&mut c.units, i, &c.r.card.image, photo_right);
+            if !blind {
+                name_line_joined(&mut c.units, i, &c.r.card.image, photo_right);
+            }
             let (text, conf) = c.voted_name_line(i, |t| names_fix(&letters_only(t)))?;
+            let known = text
+                .split_whitespace()
+                .filter(|w| translit::is_known_name_word(w))
+                .count();
+            (!blind || known >= 2).then_some((i, text, conf))
+        }
+        None => None,
+    };
+    match read {
+        Some((i, text, conf)) => {
             let region = c.units[i].region;
             let mut text = super::join_abd(&without_stray_letters(&text));
             // The same name in Latin print, read more surely, picks between spellings.
