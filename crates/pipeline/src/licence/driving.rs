@@ -61,6 +61,11 @@ pub const LABELS: &[Label] = &[
     },
 ];
 
+/// Where the English title (`DRIVING LICENCE`) stands, as fractions of the card: left
+/// of the photo's right edge, above its top (the English name and nationality stand
+/// right of the photo).
+const TITLE: (f32, f32, f32, f32) = (0.0, 0.0, 0.24, 0.17);
+
 /// The photo, as fractions of the card: its ink is no text.
 const PHOTO: (f32, f32, f32, f32) = (0.0, 0.17, 0.24, 0.66);
 
@@ -73,6 +78,7 @@ pub(crate) fn read_card_scored(
     let latin = LatinGroups {
         labelled: &[],
         unlabelled: true,
+        title: Some(TITLE),
     };
     let mut c = LicenceCard::scan(worker, models, card, params, LABELS, &[PHOTO], latin)?;
     let mut out = Extraction::default();
@@ -152,15 +158,19 @@ pub(crate) fn read_card_scored(
     // The name is printed below the English title's top (`DRIVING LICENCE`; a tall
     // group can take in both), the header above it: a header line split apart (`جمية`
     // read alone) is no name.
-    let title_box = latin
+    let (card_w, card_h) = (c.r.card.width(), c.r.card.height());
+    let in_title = |u: &super::Unit| super::in_area(&u.region, TITLE, card_w, card_h);
+    let title_box = c
+        .units
         .iter()
-        .filter(|u| is_title(&u.latin))
+        .filter(|u| in_title(u) || is_title(&u.latin))
         .map(|u| u.region)
         .max_by(|a, b| a.y0.total_cmp(&b.y0));
     let below_title = title_box.map_or(f32::MIN, |b| b.y0);
     let candidate = |u: &super::Unit| {
         u.label.is_none()
             && !u.is_latin()
+            && !in_title(u)
             && u.region.cy() > below_title
             && u.region.cy() < top_of_labels
             && !is_header(&u.text)
@@ -407,11 +417,14 @@ fn number_row(c: &mut LicenceCard) -> Option<usize> {
     let index = LABELS.iter().position(|l| l.field == "NationalID")?;
     // It is the first labelled row: above every row labelled.
     let top = c.labels_bounds().map_or(f32::INFINITY, |b| b.y0);
+    let (w, h) = (c.r.card.width(), c.r.card.height());
     let row = c
         .units
         .iter()
         .enumerate()
         .filter(|(_, u)| u.label.is_none() && !u.is_latin() && u.region.cy() < top)
+        // The English title, not read in Latin, keeps Tesseract's junk (digits too).
+        .filter(|(_, u)| !super::in_area(&u.region, TITLE, w, h))
         .filter(|(_, u)| digits_in(&u.text) >= NAME_MAX_DIGITS)
         .min_by(|a, b| a.1.region.cy().total_cmp(&b.1.region.cy()))
         .map(|(i, _)| i)?;

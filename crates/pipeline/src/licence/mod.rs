@@ -400,6 +400,10 @@ pub(crate) struct LatinGroups {
     pub labelled: &'static [&'static str],
     /// Unlabelled groups that Tesseract did not read as sure Arabic.
     pub unlabelled: bool,
+    /// Unlabelled groups centred in this area (fractions of the card: x0, y0, x1, y1)
+    /// are not read in Latin: the card's English title, known by its place, whose read
+    /// would cost a long line's (~35 ms) for nothing.
+    pub title: Option<(f32, f32, f32, f32)>,
 }
 
 /// A Latin number as read (a VIN, an engine number: uppercase letters and digits), its
@@ -423,6 +427,11 @@ const DETECTOR_LINE_COVERED: f32 = 0.3;
 /// How much less sure than the surest passing read of a Latin value a longer read may
 /// be and still win (see [`LicenceCard::latin_value`]).
 const LATIN_SURE_MARGIN: f32 = 0.03;
+
+/// True when `b`'s centre lies in `area` (fractions of a `w` x `h` card).
+pub(crate) fn in_area(b: &CardBox, area: (f32, f32, f32, f32), w: f32, h: f32) -> bool {
+    b.cx() > area.0 * w && b.cx() < area.2 * w && b.cy() > area.1 * h && b.cy() < area.3 * h
+}
 
 /// A sure Arabic read: at least three Arabic letters, no Latin letter, and Tesseract
 /// confident (Latin print read by `ara` comes back as a few letters at low confidence).
@@ -453,11 +462,7 @@ impl<'a> LicenceCard<'a> {
     ) -> Result<Self> {
         let mut r = CardReader::new(worker, models, card, &params.id);
         let (w, h) = (card.width(), card.height());
-        let outside = |b: &CardBox| {
-            !skip.iter().any(|s| {
-                b.cx() > s.0 * w && b.cx() < s.2 * w && b.cy() > s.1 * h && b.cy() < s.3 * h
-            })
-        };
+        let outside = |b: &CardBox| !skip.iter().any(|s| in_area(b, *s, w, h));
         // The photo's ink would join every line beside it into one band: blank it.
         let mask = r
             .mask
@@ -592,6 +597,7 @@ impl<'a> LicenceCard<'a> {
                     Some(l) => latin.labelled.contains(&labels[l.index].field),
                     None => {
                         latin.unlabelled
+                            && !latin.title.is_some_and(|t| in_area(&u.region, t, w, h))
                             && (!sure_arabic(&u.text, u.confidence) || beside_latin_label(u))
                     }
                 }

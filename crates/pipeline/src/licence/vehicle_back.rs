@@ -107,6 +107,7 @@ pub(crate) fn read_card_scored(
     let latin = LatinGroups {
         labelled: &["chasis", "motor"],
         unlabelled: true,
+        title: None,
     };
     let mut c = LicenceCard::scan(worker, models, card, params, LABELS, &[], latin)?;
     let mut out = Extraction::default();

@@ -80,6 +80,7 @@ pub(crate) fn read_card_scored(
     let latin = LatinGroups {
         labelled: &[],
         unlabelled: false,
+        title: None,
     };
     let mut c = LicenceCard::scan(worker, models, card, params, LABELS, &[], latin)?;
     let mut out = Extraction::default();
