@@ -647,11 +647,26 @@ pub(crate) fn address_after_number(
     region: &CardBox,
     (number, confidence, number_box): (String, f32, CardBox),
 ) -> Result<(String, f32)> {
+    // The number's box can take in the way's type beside it (`١١٠ ش`, the `ش` a piece
+    // more than the number's digits, and wider than one): the words begin left of the
+    // digits' pieces, the rightmost ones. A digit broken in two leaves a narrow piece.
+    let pieces = ink_segments(&r.card.image, &number_box, ADDRESS_PIECE_GAP);
+    let digits = number.chars().count();
+    let start = match pieces.len().checked_sub(digits) {
+        Some(extra)
+            if extra > 0
+                && digits > 0
+                && pieces[extra - 1].width() > NUMBER_PIECE_WIDTH * pieces[extra - 1].height() =>
+        {
+            pieces[extra].x0
+        }
+        _ => number_box.x0,
+    };
     let rest = CardBox {
-        x1: number_box.x0 - 2.0,
+        x1: start - 2.0,
         ..*region
     };
-    let read = r.arabic_voted_within(&rest, clean_address, Some(number_box.x0 - 1.0))?;
+    let read = r.arabic_voted_within(&rest, clean_address, Some(start - 1.0))?;
     let words = hawiya_documents::address::words_after_number(&read.text);
     let text = format!("{number} {words}");
     Ok((text.trim().to_string(), read.confidence.min(confidence)))
