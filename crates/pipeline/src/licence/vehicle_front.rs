@@ -89,7 +89,9 @@ pub(crate) fn read_card_scored(
     // The plate number: the trained reader's read where it has a plate number's shape
     // (on the value's pieces, then from the digits the recogniser found); else letters
     // from Tesseract's words and digits from the digit recogniser.
-    match c.labelled(LABELS, "license_number") {
+    // Its label misread past matching (`رف اللرحة`, `زقم الأوعة`) beside a value.
+    let plate_unit = c.labelled_by_value(LABELS, "license_number", |v| !v.trim().is_empty());
+    match plate_unit {
         Some(u) => {
             let well_formed = |read: Option<PlateNumberRead>| read.filter(|t| t.well_formed());
             // The digit recogniser's read is needed only where the first crop fails.
