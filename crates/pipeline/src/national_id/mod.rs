@@ -486,15 +486,20 @@ impl<'a> CardReader<'a> {
     /// Arabic text of a region with Tesseract `ara` (one line, psm 7), normalised: one
     /// read, padded by [`IdReadParams::tesseract_padding`] (the licence readers' view).
     pub fn arabic(&mut self, region: &CardBox) -> Result<Read> {
-        let view = TessView {
+        let view = self.scan_view();
+        self.arabic_view(region, &view)
+    }
+
+    /// The view of a single read ([`CardReader::arabic`]): the crop as it stands, padded.
+    fn scan_view(&self) -> TessView {
+        TessView {
             pad_x: self.params.tesseract_padding,
             pad_y: self.params.tesseract_padding * 0.5,
             ink_height: None,
             binarize: false,
             border: 0,
             single_word: false,
-        };
-        self.arabic_view(region, &view)
+        }
     }
 
     /// One Tesseract read of `region` as `view` presents it, normalised.
@@ -560,14 +565,7 @@ impl<'a> CardReader<'a> {
     /// The words of `region` as the scan's view ([`CardReader::arabic`]) reads them,
     /// normalised, each with its span on the card (x0, x1), right to left.
     pub fn arabic_word_spans(&mut self, region: &CardBox) -> Result<Vec<(String, f32, f32)>> {
-        let view = TessView {
-            pad_x: self.params.tesseract_padding,
-            pad_y: self.params.tesseract_padding * 0.5,
-            ink_height: None,
-            binarize: false,
-            border: 0,
-            single_word: false,
-        };
+        let view = self.scan_view();
         let Some((crop, r, scale)) = self.view_crop(region, &view, None) else {
             return Ok(Vec::new());
         };
