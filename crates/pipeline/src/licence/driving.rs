@@ -190,24 +190,17 @@ pub(crate) fn read_card_scored(
         let row: Vec<usize> = (0..c.units.len())
             .filter(|&j| candidate(&c.units[j]) && c.units[j].same_line(&u.region))
             .collect();
-        let words: usize = row
-            .iter()
-            .map(|&j| letters_only(&c.units[j].text).split_whitespace().count())
-            .sum();
+        let (mut words, mut letters) = (0, 0);
+        for &j in &row {
+            let t = letters_only(&c.units[j].text);
+            words += t.split_whitespace().count();
+            letters += t.chars().filter(|c| *c != ' ').count();
+        }
         let right = row
             .iter()
             .map(|&j| c.units[j].region.x1)
             .fold(f32::MIN, f32::max);
         let at_edge = right_edge.is_some_and(|e| right >= e);
-        let letters: usize = row
-            .iter()
-            .map(|&j| {
-                letters_only(&c.units[j].text)
-                    .chars()
-                    .filter(|c| *c != ' ')
-                    .count()
-            })
-            .sum();
         (words >= 2 || (words == 1 && at_edge)).then_some((row, letters))
     };
     let rows: Vec<(Vec<usize>, usize)> = (0..c.units.len())
@@ -237,10 +230,7 @@ pub(crate) fn read_card_scored(
                 .iter()
                 .fold(c.units[right].region, |b, &j| b.union(&c.units[j].region));
             if row.len() > 1 {
-                let u = &mut c.units[right];
-                u.region = line;
-                u.text.clear();
-                u.confidence = 0.0;
+                c.units[right].moved_to(line);
             }
             right
         });
@@ -428,13 +418,7 @@ fn number_row(c: &mut LicenceCard) -> Option<usize> {
         .filter(|(_, u)| digits_in(&u.text) >= NAME_MAX_DIGITS)
         .min_by(|a, b| a.1.region.cy().total_cmp(&b.1.region.cy()))
         .map(|(i, _)| i)?;
-    c.units[row].label = Some(super::LabelHit {
-        index,
-        start: 0,
-        consumed: 0,
-        distance: usize::MAX,
-        leading: true,
-    });
+    c.units[row].label = Some(super::LabelHit::assumed(index, 0));
     Some(row)
 }
 
@@ -478,10 +462,7 @@ fn name_line_joined(units: &mut [super::Unit], name: usize, card: &RgbImage, lef
     }
     let line = grown_over_faint_words(card, Row::single(line), left).bounds;
     if line != units[name].region {
-        let u = &mut units[name];
-        u.region = line;
-        u.text.clear();
-        u.confidence = 0.0;
+        units[name].moved_to(line);
     }
 }
 

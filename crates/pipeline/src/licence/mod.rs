@@ -64,6 +64,18 @@ pub(crate) struct LabelHit {
 }
 
 impl LabelHit {
+    /// A label taken as there without being matched (its row found by place or by
+    /// value): label `index`, its first `consumed` words the label's.
+    pub fn assumed(index: usize, consumed: usize) -> LabelHit {
+        LabelHit {
+            index,
+            start: 0,
+            consumed,
+            distance: usize::MAX,
+            leading: true,
+        }
+    }
+
     /// The words of `text` that are not the label's.
     pub fn strip(&self, text: &str) -> String {
         text.split_whitespace()
@@ -99,6 +111,14 @@ impl Unit {
             latin_confidence: 0.0,
             label,
         }
+    }
+
+    /// The group taken as `region` (grown, or joined with others): the scan's reads of
+    /// the old region no longer hold, and it is read afresh where read.
+    pub fn moved_to(&mut self, region: CardBox) {
+        self.region = region;
+        self.text.clear();
+        self.confidence = 0.0;
     }
 
     /// Latin print: a confident Latin reading of at least three letters or digits.
@@ -717,13 +737,7 @@ impl<'a> LicenceCard<'a> {
                 .find(|&k| value_ok(&words[k..].join(" ")))
                 .map(|k| (i, k))
         })?;
-        self.units[found].label = Some(LabelHit {
-            index,
-            start: 0,
-            consumed,
-            distance: usize::MAX,
-            leading: true,
-        });
+        self.units[found].label = Some(LabelHit::assumed(index, consumed));
         Some(found)
     }
 
@@ -822,13 +836,7 @@ impl<'a> LicenceCard<'a> {
             }
         };
         let found = by_content.or_else(by_place)?;
-        self.units[found].label = Some(LabelHit {
-            index,
-            start: 0,
-            consumed: 1,
-            distance: usize::MAX,
-            leading: true,
-        });
+        self.units[found].label = Some(LabelHit::assumed(index, 1));
         Some(found)
     }
 
@@ -1279,18 +1287,18 @@ impl<'a> LicenceCard<'a> {
         let Some(first) = digits.or_else(|| pieces.first().copied()) else {
             return Ok(None);
         };
+        let after = pieces.iter().filter(|s| s.x0 > first.x1 - 1.0);
         let line = match label_left {
             Some(left) => {
-                let mut line = pieces
-                    .iter()
-                    .filter(|s| s.x0 > first.x1 - 1.0 && s.x0 < left - 1.0)
+                let line = after
+                    .filter(|s| s.x0 < left - 1.0)
                     .fold(first, |u, s| u.union(s));
-                line.x1 = line.x1.min(left - 1.0);
-                line
+                CardBox {
+                    x1: line.x1.min(left - 1.0),
+                    ..line
+                }
             }
-            None => pieces
-                .iter()
-                .filter(|s| s.x0 > first.x1 - 1.0)
+            None => after
                 .take_while(|s| s.width() <= PLATE_READER_LETTER_WIDTH * region.height())
                 .fold(first, |u, s| u.union(s)),
         };

@@ -149,12 +149,19 @@ pub(crate) fn read_card_scored(
     }
 
     // Words, snapped to their lists.
-    for (field, list, edits) in [
-        ("type", CAR_MAKES, 2),
-        ("sub_type", CAR_MODELS, 1),
-        ("color", COLOURS, 1),
-        ("fuel", FUELS, 2),
-    ] {
+    // (field, list, most edits to snap, the list's words)
+    let words = [
+        (
+            "type",
+            CAR_MAKES,
+            2,
+            (|w| is_term_word(w, CAR_MAKES)) as fn(&str) -> bool,
+        ),
+        ("sub_type", CAR_MODELS, 1, |w| is_term_word(w, CAR_MODELS)),
+        ("color", COLOURS, 1, |w| is_term_word(w, COLOURS)),
+        ("fuel", FUELS, 2, |w| is_term_word(w, FUELS)),
+    ];
+    for (field, list, edits, listed) in words {
         // A label misread past matching (`الوترد` for `الوقود`) or lost, beside a word
         // of the list.
         let unit = c.labelled_or_lone_value(LABELS, field, |v| {
@@ -163,12 +170,6 @@ pub(crate) fn read_card_scored(
         let Some(u) = unit else {
             out.push(field, Value::Null).confidence = Some(0.0);
             continue;
-        };
-        let listed: fn(&str) -> bool = match field {
-            "type" => |w| is_term_word(w, CAR_MAKES),
-            "sub_type" => |w| is_term_word(w, CAR_MODELS),
-            "color" => |w| is_term_word(w, COLOURS),
-            _ => |w| is_term_word(w, FUELS),
         };
         let (raw, conf) = c.voted_listed_value(u, LABELS, arabic_words, listed)?;
         let value = snapped(&raw, list, edits);
